@@ -1,0 +1,151 @@
+"""IAM and KMS policy documents as plain dicts: pure functions, serialised with json.dumps.
+
+Built here rather than with aws.iam.get_policy_document so they are testable offline and
+never hide behind an invoke (which returns nothing under mocks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AwsContext:
+    """Where the stack deploys: resolved once from the provider, passed to every component."""
+
+    account_id: str
+    partition: str
+    region: str
+    dns_suffix: str = "amazonaws.com"
+
+    def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
+        return ":".join(
+            (
+                "arn",
+                self.partition,
+                service,
+                self.region if region else "",
+                self.account_id if account else "",
+                resource,
+            )
+        )
+
+    def managed_policy_arn(self, path: str) -> str:
+        return f"arn:{self.partition}:iam::aws:policy/{path}"
+
+    def log_group_arn(self, name: str) -> str:
+        return self.arn("logs", f"log-group:{name}")
+
+    def service_principal(self, service: str) -> str:
+        return f"{service}.{self.dns_suffix}"
+
+
+def to_json(document: Document) -> str:
+    return json.dumps(document, sort_keys=True)
+
+
+def _document(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def service_trust(ctx: AwsContext, *services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> Document:
+    """Trust policy letting AWS services assume a role, only on behalf of this account."""
+    principals = [ctx.service_principal(s) for s in services]
+    return _document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": principals[0] if len(principals) == 1 else principals},
+            "Action": list(actions) if len(actions) > 1 else actions[0],
+        }
+    )
+
+
+def flow_logs_trust(ctx: AwsContext) -> Document:
+    document = service_trust(ctx, "vpc-flow-logs")
+    # Confused-deputy guard: only flow logs of this account may assume the role.
+    document["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": ctx.account_id},
+        "ArnLike": {"aws:SourceArn": ctx.arn("ec2", "vpc-flow-log/*")},
+    }
+    return document
+
+
+def pod_identity_trust(ctx: AwsContext) -> Document:
+    """EKS Pod Identity: the agent assumes the role and tags the session with the pod's identity."""
+    return service_trust(ctx, "pods.eks", actions=("sts:AssumeRole", "sts:TagSession"))
+
+
+def irsa_trust(oidc_provider_arn: str, issuer_host: str, service_account: str) -> Document:
+    """IRSA trust scoped to one service account ("namespace/name") and the STS audience."""
+    namespace, name = service_account.split("/")
+    return _document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{issuer_host}:sub": f"system:serviceaccount:{namespace}:{name}",
+                    f"{issuer_host}:aud": "sts.amazonaws.com",
+                }
+            },
+        }
+    )
+
+
+def flow_logs_write(log_group_arn: str) -> Document:
+    """Write access to exactly one log group (the VPC's flow logs)."""
+    return _document(
+        {
+            "Sid": "WriteFlowLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+            ],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        }
+    )
+
+
+def kms_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
+    """Key policy: the account administers the key (IAM policies decide who may use it) and
+    CloudWatch Logs may use it only for the named log groups."""
+    return _document(
+        {
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncryptsTheseGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{ctx.region}.{ctx.dns_suffix}"},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": [ctx.log_group_arn(n) for n in log_group_names]
+                }
+            },
+        },
+    )
+
+
+def key_use(key_arn: str, actions: tuple[str, ...]) -> Document:
+    """Use of one KMS key (e.g. the cluster role encrypting Kubernetes secrets)."""
+    return _document({"Sid": "UseKey", "Effect": "Allow", "Action": list(actions), "Resource": key_arn})
