@@ -362,6 +362,7 @@ class Registration:
     """One resource registration as the engine would receive it, plus the mocked cloud's answer."""
 
     urn: str
+    id: str  # provider id ("" for components)
     type: str
     name: str
     custom: bool
@@ -393,6 +394,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations.append(
             Registration(
                 urn=response.urn,
+                id=response.id,
                 type=request.type,
                 name=request.name,
                 custom=request.custom,

@@ -1,0 +1,22 @@
+"""Shared fixtures: the program run for each stack against the mocked cloud, once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from preflight.cloud import ProgramRun, run_program
+
+
+@pytest.fixture(scope="session")
+def dev() -> ProgramRun:
+    return run_program("dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> ProgramRun:
+    return run_program("prod")
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
+    return request.getfixturevalue(request.param)
