@@ -3,6 +3,7 @@
 import pulumi
 
 from baseline.program import availability_zones, aws_context, read_settings
+from components.cluster import Cluster, ClusterArgs
 from components.network import Network, NetworkArgs
 
 settings = read_settings()
@@ -21,6 +22,23 @@ network = Network(
     ),
 )
 
+cluster = Cluster(
+    "eks",
+    ClusterArgs(
+        cluster_name=settings.cluster_name,
+        kubernetes_version=settings.kubernetes_version,
+        stack=settings.stack,
+        settings=settings.cluster,
+        compute=settings.compute,
+        addons=settings.addons,
+        control_plane_subnet_ids=network.intra_subnet_ids,
+        node_subnet_ids=network.private_subnet_ids,
+        log_retention_days=settings.log_retention_days,
+        aws=aws,
+        tags=settings.common_tags,
+    ),
+)
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("availabilityZones", network.availability_zones)
@@ -28,3 +46,11 @@ pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("intraSubnetIds", network.intra_subnet_ids)
 pulumi.export("natGatewayIds", network.nat_gateway_ids)
+pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("clusterEndpoint", cluster.endpoint)
+pulumi.export("clusterCertificateAuthority", cluster.certificate_authority)
+pulumi.export("clusterSecurityGroupId", cluster.cluster_security_group_id)
+pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
+pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
+pulumi.export("nodeRoleArn", cluster.node_role_arn)
+pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -149,3 +149,9 @@ def kms_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
 def key_use(key_arn: str, actions: tuple[str, ...]) -> Document:
     """Use of one KMS key (e.g. the cluster role encrypting Kubernetes secrets)."""
     return _document({"Sid": "UseKey", "Effect": "Allow", "Action": list(actions), "Resource": key_arn})
+
+
+def principal_label(arn: str) -> str:
+    """A stable, readable resource-name fragment for an IAM principal ARN: role-Admins, user-alice."""
+    kind, _, path = arn.split(":", 5)[5].partition("/")
+    return f"{kind}-{path.replace('/', '-')}"
