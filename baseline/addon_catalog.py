@@ -63,7 +63,10 @@ def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target
         env = {}
         if prefix_delegation:
             # Prefix mode assigns /28s to ENIs: ~4x more pods per node and fewer EC2 API calls.
-            env = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": str(warm_prefix_target)}
+            env = {
+                "ENABLE_PREFIX_DELEGATION": "true",
+                "WARM_PREFIX_TARGET": str(warm_prefix_target),
+            }
         return {"enableNetworkPolicy": "true", **({"env": env} if env else {})}
     if name == "coredns":
         return {
@@ -85,7 +88,11 @@ def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target
     if name == "amazon-cloudwatch-observability":
         return {
             "agent": {
-                "config": {"logs": {"metrics_collected": {"kubernetes": {"enhanced_container_insights": True}}}}
+                "config": {
+                    "logs": {
+                        "metrics_collected": {"kubernetes": {"enhanced_container_insights": True}}
+                    }
+                }
             },
             "containerLogs": {"enabled": True},  # Fluent Bit ships application logs
         }

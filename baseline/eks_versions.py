@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-VERSIONS_FILE = Path(__file__).resolve().parent.parent / "policy" / "eks_policies" / "eks_versions.json"
+VERSIONS_FILE = (
+    Path(__file__).resolve().parent.parent / "policy" / "eks_policies" / "eks_versions.json"
+)
 VERSION_FORMAT = re.compile(r"^1\.\d{2}$")
 
 

@@ -52,7 +52,9 @@ def _document(*statements: Document) -> Document:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def service_trust(ctx: AwsContext, *services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> Document:
+def service_trust(
+    ctx: AwsContext, *services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)
+) -> Document:
     """Trust policy letting AWS services assume a role, only on behalf of this account."""
     principals = [ctx.service_principal(s) for s in services]
     return _document(
@@ -139,7 +141,9 @@ def kms_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
             "Resource": "*",
             "Condition": {
                 "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": [ctx.log_group_arn(n) for n in log_group_names]
+                    "kms:EncryptionContext:aws:logs:arn": [
+                        ctx.log_group_arn(n) for n in log_group_names
+                    ]
                 }
             },
         },
@@ -148,7 +152,9 @@ def kms_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
 
 def key_use(key_arn: str, actions: tuple[str, ...]) -> Document:
     """Use of one KMS key (e.g. the cluster role encrypting Kubernetes secrets)."""
-    return _document({"Sid": "UseKey", "Effect": "Allow", "Action": list(actions), "Resource": key_arn})
+    return _document(
+        {"Sid": "UseKey", "Effect": "Allow", "Action": list(actions), "Resource": key_arn}
+    )
 
 
 def principal_label(arn: str) -> str:

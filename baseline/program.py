@@ -37,7 +37,9 @@ def aws_context() -> AwsContext:
 
 def availability_zones(settings: Settings) -> tuple[str, ...]:
     network = settings.network
-    offered = aws.get_availability_zones(state="available", exclude_zone_ids=list(EKS_UNSUPPORTED_ZONE_IDS))
+    offered = aws.get_availability_zones(
+        state="available", exclude_zone_ids=list(EKS_UNSUPPORTED_ZONE_IDS)
+    )
     try:
         return choose_zones(offered.names, network.availability_zones, network.az_count)
     except ValueError as error:

@@ -252,7 +252,9 @@ class _Section:
 
         return self.get(name, default, convert, "true or false")
 
-    def strings(self, name: str, default: tuple[str, ...], allowed: str = "a list of strings") -> tuple[str, ...]:
+    def strings(
+        self, name: str, default: tuple[str, ...], allowed: str = "a list of strings"
+    ) -> tuple[str, ...]:
         def convert(v: Any) -> tuple[str, ...] | None:
             if isinstance(v, str):
                 try:
@@ -287,13 +289,17 @@ class _Section:
         if not isinstance(value, list):
             self.fail(name, value, "a list of objects")
             return []
-        return [_Section(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)]
+        return [
+            _Section(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)
+        ]
 
     def finish(self, allowed_keys: str = "") -> None:
         """Report keys nobody read: a typo must not silently fall back to a default."""
         for name in sorted(set(self.raw) - self.read):
             known = ", ".join(sorted(self.read))
-            self.problems.append(f"{PROJECT}:{self.key(name)} is not a known setting; known keys here: {known}")
+            self.problems.append(
+                f"{PROJECT}:{self.key(name)} is not a known setting; known keys here: {known}"
+            )
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -311,7 +317,9 @@ def _network(s: _Section) -> NetworkSettings:
         elif bad := [z for z in zones if not AZ_NAME.match(z)]:
             s.fail("availabilityZones", list(zones), f"AZ names such as us-east-1a (not {bad})")
         if s.has("azCount") and az_count != len(zones):
-            s.fail("azCount", az_count, f"omitted or equal to len(availabilityZones) = {len(zones)}")
+            s.fail(
+                "azCount", az_count, f"omitted or equal to len(availabilityZones) = {len(zones)}"
+            )
         az_count = len(zones)
     nat_mode = s.string("natMode", defaults.nat_mode, NAT_MODES)
     endpoints = s.boolean("interfaceEndpoints", defaults.interface_endpoints)
@@ -324,7 +332,10 @@ def _network(s: _Section) -> NetworkSettings:
             "through interface endpoints",
         )
     private_prefix = s.get(
-        "privateSubnetPrefix", None, _int_in(17, 22), "an integer from 17 to 22 (private subnet size)"
+        "privateSubnetPrefix",
+        None,
+        _int_in(17, 22),
+        "an integer from 17 to 22 (private subnet size)",
     )
     public_prefix = s.integer("publicSubnetPrefix", defaults.public_subnet_prefix, 20, 27)
     intra_prefix = s.integer("intraSubnetPrefix", defaults.intra_subnet_prefix, 24, 28)
@@ -335,7 +346,9 @@ def _network(s: _Section) -> NetworkSettings:
         try:
             plan = plan_subnets(vpc_cidr, az_count, private_prefix, public_prefix, intra_prefix)
         except SubnetPlanError as error:
-            s.problems.append(f"{PROJECT}:network.vpcCidr = {json.dumps(vpc_cidr)}: subnet plan does not fit: {error}")
+            s.problems.append(
+                f"{PROJECT}:network.vpcCidr = {json.dumps(vpc_cidr)}: subnet plan does not fit: {error}"
+            )
     return NetworkSettings(
         vpc_cidr, az_count, zones, nat_mode, endpoints, services,
         private_prefix, public_prefix, intra_prefix, plan,
@@ -354,7 +367,8 @@ def _int_in(low: int, high: int) -> Callable[[Any], int | None]:
 
 
 _PRIVATE_RANGES = tuple(
-    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
 
 
@@ -362,13 +376,21 @@ def _check_vpc_cidr(s: _Section, cidr: str) -> bool:
     try:
         network = ipaddress.IPv4Network(cidr)
     except ValueError:
-        s.fail("vpcCidr", cidr, "an IPv4 network in CIDR notation with no host bits set, e.g. 10.0.0.0/16")
+        s.fail(
+            "vpcCidr",
+            cidr,
+            "an IPv4 network in CIDR notation with no host bits set, e.g. 10.0.0.0/16",
+        )
         return False
     if not 16 <= network.prefixlen <= 24:
         s.fail("vpcCidr", cidr, "between /16 and /24 in size (AWS VPC limits)")
         return False
     if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
-        s.fail("vpcCidr", cidr, "inside a private range: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10")
+        s.fail(
+            "vpcCidr",
+            cidr,
+            "inside a private range: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10",
+        )
         return False
     return True
 
@@ -390,14 +412,26 @@ def _cluster(s: _Section) -> ClusterSettings:
             )
     log_types = s.strings("logTypes", CONTROL_PLANE_LOG_TYPES)
     if unknown := sorted(set(log_types) - set(CONTROL_PLANE_LOG_TYPES)):
-        s.fail("logTypes", list(log_types), f"a subset of {', '.join(CONTROL_PLANE_LOG_TYPES)} (not {unknown})")
+        s.fail(
+            "logTypes",
+            list(log_types),
+            f"a subset of {', '.join(CONTROL_PLANE_LOG_TYPES)} (not {unknown})",
+        )
     admins = s.strings("adminPrincipalArns", ())
     viewers = s.strings("viewerPrincipalArns", ())
     for key, arns in (("adminPrincipalArns", admins), ("viewerPrincipalArns", viewers)):
         if bad := [a for a in arns if not PRINCIPAL_ARN.match(a)]:
-            s.fail(key, list(arns), f"IAM role or user ARNs like arn:aws:iam::123456789012:role/name (not {bad})")
+            s.fail(
+                key,
+                list(arns),
+                f"IAM role or user ARNs like arn:aws:iam::123456789012:role/name (not {bad})",
+            )
     if both := sorted(set(admins) & set(viewers)):
-        s.fail("viewerPrincipalArns", list(viewers), f"disjoint from adminPrincipalArns (both list {both})")
+        s.fail(
+            "viewerPrincipalArns",
+            list(viewers),
+            f"disjoint from adminPrincipalArns (both list {both})",
+        )
     cluster = ClusterSettings(
         public_access_cidrs=cidrs,
         log_types=tuple(t for t in CONTROL_PLANE_LOG_TYPES if t in log_types),
@@ -415,8 +449,14 @@ def _node_group(s: _Section, warnings: list[str]) -> NodeGroupSettings:
     d = DEFAULT_NODE_GROUP
     name = s.string("name", "")
     if not NODE_GROUP_NAME.match(name):
-        s.fail("name", name or None, "1-63 letters, digits, '-' or '_', starting with a letter or digit")
-    instance_types = s.strings("instanceTypes", d.instance_types, "a non-empty list of EC2 instance types")
+        s.fail(
+            "name",
+            name or None,
+            "1-63 letters, digits, '-' or '_', starting with a letter or digit",
+        )
+    instance_types = s.strings(
+        "instanceTypes", d.instance_types, "a non-empty list of EC2 instance types"
+    )
     if s.has("instanceTypes") and not instance_types:
         s.fail("instanceTypes", [], "a non-empty list of EC2 instance types")
     min_size = s.integer("minSize", d.min_size, 0, 1000)
@@ -436,7 +476,13 @@ def _node_group(s: _Section, warnings: list[str]) -> NodeGroupSettings:
         )
     taints = []
     for t in s.list_of_sections("taints") or []:
-        taints.append(Taint(t.string("key", ""), t.string("value", ""), t.string("effect", "NO_SCHEDULE", TAINT_EFFECTS)))
+        taints.append(
+            Taint(
+                t.string("key", ""),
+                t.string("value", ""),
+                t.string("effect", "NO_SCHEDULE", TAINT_EFFECTS),
+            )
+        )
         if not t.raw.get("key"):
             t.fail("key", t.raw.get("key"), "a non-empty taint key")
         t.finish()
@@ -451,7 +497,9 @@ def _node_group(s: _Section, warnings: list[str]) -> NodeGroupSettings:
         ami_type=s.string("amiType", d.ami_type, AMI_TYPES),
         labels=s.string_map("labels"),
         taints=tuple(taints),
-        max_unavailable_percentage=s.integer("maxUnavailablePercentage", d.max_unavailable_percentage, 1, 100),
+        max_unavailable_percentage=s.integer(
+            "maxUnavailablePercentage", d.max_unavailable_percentage, 1, 100
+        ),
         metadata_hop_limit=hop_limit,
     )
     s.finish()
@@ -461,9 +509,17 @@ def _node_group(s: _Section, warnings: list[str]) -> NodeGroupSettings:
 def _compute(s: _Section, warnings: list[str]) -> ComputeSettings:
     mode = s.string("mode", "managed", COMPUTE_MODES)
     sections = s.list_of_sections("nodeGroups")
-    groups = tuple(_node_group(g, warnings) for g in sections) if sections is not None else (DEFAULT_NODE_GROUP,)
+    groups = (
+        tuple(_node_group(g, warnings) for g in sections)
+        if sections is not None
+        else (DEFAULT_NODE_GROUP,)
+    )
     if mode == "auto" and sections:
-        s.fail("nodeGroups", s.raw["nodeGroups"], "unset when compute.mode is 'auto' (Auto Mode runs the nodes)")
+        s.fail(
+            "nodeGroups",
+            s.raw["nodeGroups"],
+            "unset when compute.mode is 'auto' (Auto Mode runs the nodes)",
+        )
     if mode == "managed" and not groups:
         s.fail("nodeGroups", [], "at least one node group when compute.mode is 'managed'")
     names = [g.name for g in groups]
@@ -471,7 +527,11 @@ def _compute(s: _Section, warnings: list[str]) -> ComputeSettings:
         s.fail("nodeGroups", names, f"node groups with distinct names ({dupes} repeat)")
     pools = s.strings("autoModeNodePools", AUTO_MODE_NODE_POOLS)
     if bad := sorted(set(pools) - set(AUTO_MODE_NODE_POOLS)):
-        s.fail("autoModeNodePools", list(pools), f"a subset of {', '.join(AUTO_MODE_NODE_POOLS)} (not {bad})")
+        s.fail(
+            "autoModeNodePools",
+            list(pools),
+            f"a subset of {', '.join(AUTO_MODE_NODE_POOLS)} (not {bad})",
+        )
     s.finish()
     return ComputeSettings(mode, () if mode == "auto" else groups, pools)
 
@@ -493,10 +553,17 @@ def _addons(s: _Section) -> AddonSettings:
         version = entry.string("version", "") or None
         if version and not ADDON_VERSION.match(version):
             entry.fail("version", version, "an EKS add-on version such as v1.19.2-eksbuild.1")
-        values = entry.get("configurationValues", None, _json_object, "an object (the add-on's configuration values)")
+        values = entry.get(
+            "configurationValues",
+            None,
+            _json_object,
+            "an object (the add-on's configuration values)",
+        )
         enabled = entry.boolean("enabled", True)
         if not enabled and ADDONS[name].core:
-            entry.fail("enabled", False, f"true: {name} is a core add-on the cluster cannot run without")
+            entry.fail(
+                "enabled", False, f"true: {name} is a core add-on the cluster cannot run without"
+            )
         entry.finish()
         overrides[name] = AddonOverride(version, values, enabled)
     o.finish()
@@ -537,10 +604,18 @@ def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = No
 
     owner = root.string("owner", "")
     if not owner:
-        root.fail("owner", raw.get("owner"), "set: the team that owns this stack (tagged on every resource)")
+        root.fail(
+            "owner",
+            raw.get("owner"),
+            "set: the team that owns this stack (tagged on every resource)",
+        )
     cluster_name = root.string("clusterName", f"{PROJECT}-{stack}")
     if not CLUSTER_NAME.match(cluster_name):
-        root.fail("clusterName", cluster_name, "1-100 letters, digits, '-' or '_', starting with a letter or digit")
+        root.fail(
+            "clusterName",
+            cluster_name,
+            "1-100 letters, digits, '-' or '_', starting with a letter or digit",
+        )
     version = root.string("kubernetesVersion", eks_versions.DEFAULT_VERSION)
     if problem := eks_versions.version_problem(version):
         problems.append(f"{PROJECT}:kubernetesVersion = {json.dumps(version)}: {problem}")

@@ -67,7 +67,9 @@ def plan_subnets(
             "privateSubnetPrefix"
         )
     if intra_prefix > MIN_INTRA_PREFIX:
-        raise SubnetPlanError(f"intra subnets must be /{MIN_INTRA_PREFIX} or larger, got /{intra_prefix}")
+        raise SubnetPlanError(
+            f"intra subnets must be /{MIN_INTRA_PREFIX} or larger, got /{intra_prefix}"
+        )
     if not vpc.prefixlen < private_prefix <= public_prefix and private_prefix <= intra_prefix:
         raise SubnetPlanError(
             f"prefixes must satisfy VPC /{vpc.prefixlen} < private /{private_prefix} <= public "

@@ -17,5 +17,7 @@ def choose_zones(available: Sequence[str], pinned: Sequence[str], count: int) ->
             )
         return tuple(pinned)
     if len(available) < count:
-        raise ValueError(f"the region offers {len(available)} usable AZs ({', '.join(available)}), not {count}")
+        raise ValueError(
+            f"the region offers {len(available)} usable AZs ({', '.join(available)}), not {count}"
+        )
     return tuple(available[:count])

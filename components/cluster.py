@@ -54,7 +54,9 @@ class Cluster(pulumi.ComponentResource):
     (which wait for those add-ons, so nodes come up with a working CNI).
     """
 
-    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("eks-platform:index:Cluster", name, None, opts)
         self._name, self._args = name, args
         a, s = args, args.settings
@@ -98,7 +100,9 @@ class Cluster(pulumi.ComponentResource):
             role=role.name,
             policy=key.arn.apply(
                 lambda arn: docs.to_json(
-                    docs.key_use(arn, ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"))
+                    docs.key_use(
+                        arn, ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+                    )
                 )
             ),
             opts=self._child(),
@@ -133,7 +137,9 @@ class Cluster(pulumi.ComponentResource):
             zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=s.zonal_shift),
             bootstrap_self_managed_addons=False,
             compute_config=aws.eks.ClusterComputeConfigArgs(
-                enabled=True, node_pools=list(a.compute.auto_mode_node_pools), node_role_arn=node_role.arn
+                enabled=True,
+                node_pools=list(a.compute.auto_mode_node_pools),
+                node_role_arn=node_role.arn,
             )
             if auto
             else None,
@@ -143,7 +149,9 @@ class Cluster(pulumi.ComponentResource):
             if auto
             else None,
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
-                elastic_load_balancing=aws.eks.ClusterKubernetesNetworkConfigElasticLoadBalancingArgs(enabled=True)
+                elastic_load_balancing=aws.eks.ClusterKubernetesNetworkConfigElasticLoadBalancingArgs(
+                    enabled=True
+                )
             )
             if auto
             else None,
@@ -186,7 +194,9 @@ class Cluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
         self.certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
-        self.cluster_security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self.cluster_security_group_id = cluster.vpc_config.apply(
+            lambda v: v.cluster_security_group_id
+        )
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer_url = issuer_url
         self.node_role_arn = node_role.arn
@@ -240,9 +250,9 @@ class Cluster(pulumi.ComponentResource):
 
     def _access_entries(self, cluster: aws.eks.Cluster) -> None:
         a = self._args
-        grants = [(arn, "AmazonEKSClusterAdminPolicy") for arn in a.settings.admin_principal_arns] + [
-            (arn, "AmazonEKSViewPolicy") for arn in a.settings.viewer_principal_arns
-        ]
+        grants = [
+            (arn, "AmazonEKSClusterAdminPolicy") for arn in a.settings.admin_principal_arns
+        ] + [(arn, "AmazonEKSViewPolicy") for arn in a.settings.viewer_principal_arns]
         for principal, policy in grants:
             label = f"{self._name}-access-{docs.principal_label(principal)}"
             entry = aws.eks.AccessEntry(
@@ -277,7 +287,9 @@ class Cluster(pulumi.ComponentResource):
             label,
             cluster_name=cluster.name,
             principal_arn=entry.principal_arn,
-            policy_arn=ACCESS_POLICY.format(partition=self._args.aws.partition, name="AmazonEKSAutoNodePolicy"),
+            policy_arn=ACCESS_POLICY.format(
+                partition=self._args.aws.partition, name="AmazonEKSAutoNodePolicy"
+            ),
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
             opts=self._child(),
         )
@@ -337,7 +349,10 @@ class Cluster(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)
             ),
             labels=dict(group.labels) or None,
-            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in group.taints]
+            taints=[
+                aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect)
+                for t in group.taints
+            ]
             or None,
             tags=node_tags,
             opts=self._child(
@@ -354,7 +369,16 @@ def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, reg
         "exec": {
             "apiVersion": "client.authentication.k8s.io/v1beta1",
             "command": "aws",
-            "args": ["--region", region, "eks", "get-token", "--cluster-name", cluster_name, "--output", "json"],
+            "args": [
+                "--region",
+                region,
+                "eks",
+                "get-token",
+                "--cluster-name",
+                cluster_name,
+                "--output",
+                "json",
+            ],
             "interactiveMode": "Never",
         }
     }
@@ -363,9 +387,17 @@ def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, reg
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [
-                {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority}}
+                {
+                    "name": cluster_name,
+                    "cluster": {
+                        "server": endpoint,
+                        "certificate-authority-data": certificate_authority,
+                    },
+                }
             ],
-            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
             "current-context": cluster_name,
             "users": [{"name": cluster_name, "user": user}],
         },

@@ -44,7 +44,9 @@ def addon_version(name: str, target: AddonTarget) -> str:
     ).version
 
 
-def enabled_addons(target_settings: AddonSettings, auto_mode: bool, before_compute: bool) -> list[AddonSpec]:
+def enabled_addons(
+    target_settings: AddonSettings, auto_mode: bool, before_compute: bool
+) -> list[AddonSpec]:
     """Add-ons of one phase that this cluster runs: Auto Mode already runs some, settings may drop optional ones."""
     chosen = []
     for spec in ADDONS.values():
@@ -57,14 +59,18 @@ def enabled_addons(target_settings: AddonSettings, auto_mode: bool, before_compu
     return chosen
 
 
-def addon_role(parent: pulumi.Resource, prefix: str, spec: AddonSpec, target: AddonTarget) -> aws.iam.Role:
+def addon_role(
+    parent: pulumi.Resource, prefix: str, spec: AddonSpec, target: AddonTarget
+) -> aws.iam.Role:
     """The add-on's own role: trusted by Pod Identity, or by IRSA scoped to its service account."""
     assert spec.service_account, f"{spec.name} needs no AWS credentials"
     if target.settings.identity == "pod-identity":
         trust: pulumi.Input[str] = docs.to_json(docs.pod_identity_trust(target.aws))
     else:
         trust = pulumi.Output.all(target.oidc_provider_arn, target.oidc_issuer_url).apply(
-            lambda a: docs.to_json(docs.irsa_trust(a[0], a[1].removeprefix("https://"), spec.service_account))
+            lambda a: docs.to_json(
+                docs.irsa_trust(a[0], a[1].removeprefix("https://"), spec.service_account)
+            )
         )
     role = aws.iam.Role(
         f"{prefix}-{spec.name}",
@@ -110,7 +116,9 @@ def create_addon(
         resolve_conflicts_on_update="PRESERVE",
         preserve=spec.preserve_on_delete,
         pod_identity_associations=[
-            aws.eks.AddonPodIdentityAssociationArgs(role_arn=role.arn, service_account=service_account)
+            aws.eks.AddonPodIdentityAssociationArgs(
+                role_arn=role.arn, service_account=service_account
+            )
         ]
         if pod_identity
         else None,

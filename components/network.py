@@ -37,7 +37,9 @@ class Network(pulumi.ComponentResource):
     intra_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
 
-    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("eks-platform:index:Network", name, None, opts)
         self._name = name
         self._args = args
@@ -72,7 +74,9 @@ class Network(pulumi.ComponentResource):
                 cidr_block=cidr,
                 availability_zone=zones[index],
                 map_public_ip_on_launch=False,
-                tags=self._tags(f"{args.cluster_name}-{tier}-{zones[index]}", {"tier": tier, **extra}),
+                tags=self._tags(
+                    f"{args.cluster_name}-{tier}-{zones[index]}", {"tier": tier, **extra}
+                ),
                 opts=self._child(),
             )
 
@@ -81,7 +85,9 @@ class Network(pulumi.ComponentResource):
             for i, az in enumerate(plan.azs)
         ]
         private = [
-            subnet("private", i, az.private, {"kubernetes.io/role/internal-elb": "1", **cluster_tag})
+            subnet(
+                "private", i, az.private, {"kubernetes.io/role/internal-elb": "1", **cluster_tag}
+            )
             for i, az in enumerate(plan.azs)
         ]
         intra = [subnet("intra", i, az.intra, {}) for i, az in enumerate(plan.azs)]
@@ -89,7 +95,9 @@ class Network(pulumi.ComponentResource):
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags=self._tags(args.cluster_name), opts=self._child()
         )
-        public_rt = self._route_table("public", vpc, [(zones[i], sn) for i, sn in enumerate(public)])
+        public_rt = self._route_table(
+            "public", vpc, [(zones[i], sn) for i, sn in enumerate(public)]
+        )
         aws.ec2.Route(
             f"{name}-public-internet",
             route_table_id=public_rt.id,
@@ -158,11 +166,16 @@ class Network(pulumi.ComponentResource):
         tier = label.split("-")[0]
         for zone, sn in subnets:
             aws.ec2.RouteTableAssociation(
-                f"{self._name}-{tier}-{zone}-assoc", subnet_id=sn.id, route_table_id=rt.id, opts=self._child()
+                f"{self._name}-{tier}-{zone}-assoc",
+                subnet_id=sn.id,
+                route_table_id=rt.id,
+                opts=self._child(),
             )
         return rt
 
-    def _nat_gateway(self, zone: str, subnet: aws.ec2.Subnet, igw: aws.ec2.InternetGateway) -> aws.ec2.NatGateway:
+    def _nat_gateway(
+        self, zone: str, subnet: aws.ec2.Subnet, igw: aws.ec2.InternetGateway
+    ) -> aws.ec2.NatGateway:
         eip = aws.ec2.Eip(
             f"{self._name}-nat-{zone}",
             domain="vpc",

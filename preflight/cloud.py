@@ -59,9 +59,21 @@ REGION_ZONES: dict[str, dict[str, str]] = {
 
 # DescribeAddonVersions "defaultVersion: true" per add-on and Kubernetes minor (November 2026).
 ADDON_DEFAULT_VERSIONS: dict[str, dict[str, str]] = {
-    "vpc-cni": {"1.34": "v1.20.4-eksbuild.2", "1.35": "v1.21.1-eksbuild.1", "1.36": "v1.21.1-eksbuild.1"},
-    "kube-proxy": {"1.34": "v1.34.1-eksbuild.2", "1.35": "v1.35.0-eksbuild.2", "1.36": "v1.36.0-eksbuild.1"},
-    "coredns": {"1.34": "v1.12.4-eksbuild.1", "1.35": "v1.13.1-eksbuild.1", "1.36": "v1.13.1-eksbuild.1"},
+    "vpc-cni": {
+        "1.34": "v1.20.4-eksbuild.2",
+        "1.35": "v1.21.1-eksbuild.1",
+        "1.36": "v1.21.1-eksbuild.1",
+    },
+    "kube-proxy": {
+        "1.34": "v1.34.1-eksbuild.2",
+        "1.35": "v1.35.0-eksbuild.2",
+        "1.36": "v1.36.0-eksbuild.1",
+    },
+    "coredns": {
+        "1.34": "v1.12.4-eksbuild.1",
+        "1.35": "v1.13.1-eksbuild.1",
+        "1.36": "v1.13.1-eksbuild.1",
+    },
     "eks-pod-identity-agent": {
         "1.34": "v1.3.9-eksbuild.3",
         "1.35": "v1.3.10-eksbuild.1",
@@ -72,7 +84,11 @@ ADDON_DEFAULT_VERSIONS: dict[str, dict[str, str]] = {
         "1.35": "v1.53.0-eksbuild.1",
         "1.36": "v1.53.0-eksbuild.1",
     },
-    "metrics-server": {"1.34": "v0.8.0-eksbuild.3", "1.35": "v0.8.0-eksbuild.5", "1.36": "v0.8.0-eksbuild.5"},
+    "metrics-server": {
+        "1.34": "v0.8.0-eksbuild.3",
+        "1.35": "v0.8.0-eksbuild.5",
+        "1.36": "v0.8.0-eksbuild.5",
+    },
     "eks-node-monitoring-agent": {
         "1.34": "v1.4.1-eksbuild.1",
         "1.35": "v1.4.2-eksbuild.1",
@@ -115,10 +131,14 @@ class MockedCloud(pulumi_mocks.Mocks):
 
     def __init__(self, region: str, account_id: str = ACCOUNT_ID) -> None:
         if region not in REGION_ZONES:
-            raise ValueError(f"the mocked cloud knows regions {sorted(REGION_ZONES)}, not {region!r}")
+            raise ValueError(
+                f"the mocked cloud knows regions {sorted(REGION_ZONES)}, not {region!r}"
+            )
         self.region = region
         self.account_id = account_id
-        self.states: dict[str, dict] = {}  # id -> state, for outputs that AWS derives from other resources
+        self.states: dict[
+            str, dict
+        ] = {}  # id -> state, for outputs that AWS derives from other resources
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         return f"arn:aws:{service}:{self.region if region else ''}:{self.account_id if account else ''}:{resource}"
@@ -130,7 +150,8 @@ class MockedCloud(pulumi_mocks.Mocks):
             zones = {
                 n: z
                 for n, z in REGION_ZONES[self.region].items()
-                if n not in (a.get("excludeNames") or []) and z not in (a.get("excludeZoneIds") or [])
+                if n not in (a.get("excludeNames") or [])
+                and z not in (a.get("excludeZoneIds") or [])
             }
             return {
                 "id": self.region,
@@ -198,7 +219,7 @@ class MockedCloud(pulumi_mocks.Mocks):
     def _vpc_of(self, subnet_ids: list[str]) -> str:
         return next((self.states[i]["vpcId"] for i in subnet_ids if i in self.states), "")
 
-    def _computed(self, typ: str, name: str, s: dict, seed: str) -> tuple[str, dict]:  # noqa: C901
+    def _computed(self, typ: str, name: str, s: dict, seed: str) -> tuple[str, dict]:
         h8, h17 = _hex(seed, 8), _hex(seed, 17)
         ec2 = {
             "aws:ec2/vpc:Vpc": "vpc",
@@ -216,10 +237,15 @@ class MockedCloud(pulumi_mocks.Mocks):
         }
         if typ in ec2:
             rid = f"{ec2[typ]}-{h17}"
-            resource_type = {"sgr": "security-group-rule", "sg": "security-group", "lt": "launch-template"}.get(
-                ec2[typ], typ.split(":")[-1].lower()
-            )
-            out: dict[str, Any] = {"arn": self.arn("ec2", f"{resource_type}/{rid}"), "ownerId": self.account_id}
+            resource_type = {
+                "sgr": "security-group-rule",
+                "sg": "security-group",
+                "lt": "launch-template",
+            }.get(ec2[typ], typ.split(":")[-1].lower())
+            out: dict[str, Any] = {
+                "arn": self.arn("ec2", f"{resource_type}/{rid}"),
+                "ownerId": self.account_id,
+            }
             if typ == "aws:ec2/vpc:Vpc":
                 out |= {
                     "defaultSecurityGroupId": f"sg-{_hex(seed + 'sg', 17)}",
@@ -228,17 +254,28 @@ class MockedCloud(pulumi_mocks.Mocks):
                     "ipv6CidrBlock": "",
                 }
             elif typ == "aws:ec2/natGateway:NatGateway":
-                out |= {"networkInterfaceId": f"eni-{h17}", "privateIp": "10.0.224.10", "publicIp": "3.210.1.10"}
+                out |= {
+                    "networkInterfaceId": f"eni-{h17}",
+                    "privateIp": "10.0.224.10",
+                    "publicIp": "3.210.1.10",
+                }
             elif typ == "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
                 out |= {"name": "default", "description": "default VPC security group"}
             elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
                 gateway = s.get("vpcEndpointType") == "Gateway"
                 out |= {
                     "prefixListId": f"pl-{h8}" if gateway else "",
-                    "networkInterfaceIds": [] if gateway else [f"eni-{_hex(seed + str(i), 17)}" for i in range(3)],
+                    "networkInterfaceIds": []
+                    if gateway
+                    else [f"eni-{_hex(seed + str(i), 17)}" for i in range(3)],
                     "dnsEntries": []
                     if gateway
-                    else [{"dnsName": f"{rid}.{s.get('serviceName', '')}", "hostedZoneId": "Z7HUB22UULQXV"}],
+                    else [
+                        {
+                            "dnsName": f"{rid}.{s.get('serviceName', '')}",
+                            "hostedZoneId": "Z7HUB22UULQXV",
+                        }
+                    ],
                     "state": "available",
                 }
             elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
@@ -248,7 +285,11 @@ class MockedCloud(pulumi_mocks.Mocks):
             return rid, out
         if typ == "aws:ec2/eip:Eip":
             rid = f"eipalloc-{h17}"
-            return rid, {"allocationId": rid, "publicIp": f"3.{int(h8[:2], 16)}.{int(h8[2:4], 16)}.1", "domain": "vpc"}
+            return rid, {
+                "allocationId": rid,
+                "publicIp": f"3.{int(h8[:2], 16)}.{int(h8[2:4], 16)}.1",
+                "domain": "vpc",
+            }
         if typ == "aws:ec2/route:Route":
             return f"r-{s['routeTableId']}1080289494", {"state": "active", "origin": "CreateRoute"}
         if typ == "aws:ec2/routeTableAssociation:RouteTableAssociation":
@@ -279,15 +320,25 @@ class MockedCloud(pulumi_mocks.Mocks):
         if typ == "aws:iam/rolePolicy:RolePolicy":
             return f"{s['role']}:{s['name']}", {}
         if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            arn = self.arn("iam", f"oidc-provider/{s['url'].removeprefix('https://')}", region=False)
+            arn = self.arn(
+                "iam", f"oidc-provider/{s['url'].removeprefix('https://')}", region=False
+            )
             return arn, {"arn": arn}
         if typ == "aws:eks/cluster:Cluster":
             oidc_id = _hex(seed, 32).upper()
             return s["name"], {
                 "arn": self.arn("eks", f"cluster/{s['name']}"),
                 "endpoint": f"https://{oidc_id}.gr7.{self.region}.eks.amazonaws.com",
-                "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lC"},
-                "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}]}],
+                "certificateAuthority": {
+                    "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lC"
+                },
+                "identities": [
+                    {
+                        "oidcs": [
+                            {"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}
+                        ]
+                    }
+                ],
                 "vpcConfig": {
                     **s.get("vpcConfig", {}),
                     "clusterSecurityGroupId": f"sg-{_hex(seed + 'cluster-sg', 17)}",
@@ -312,7 +363,9 @@ class MockedCloud(pulumi_mocks.Mocks):
             }
         if typ == "aws:eks/accessEntry:AccessEntry":
             return f"{s['clusterName']}:{s['principalArn']}", {
-                "accessEntryArn": self.arn("eks", f"access-entry/{s['clusterName']}/role/{self.account_id}/{h8}"),
+                "accessEntryArn": self.arn(
+                    "eks", f"access-entry/{s['clusterName']}/role/{self.account_id}/{h8}"
+                ),
                 "kubernetesGroups": s.get("kubernetesGroups", []),
                 "type": s.get("type", "STANDARD"),
                 "userName": s["principalArn"],
@@ -325,7 +378,9 @@ class MockedCloud(pulumi_mocks.Mocks):
             aid = f"a-{h17}"
             return aid, {
                 "associationId": aid,
-                "associationArn": self.arn("eks", f"podidentityassociation/{s['clusterName']}/{aid}"),
+                "associationArn": self.arn(
+                    "eks", f"podidentityassociation/{s['clusterName']}/{aid}"
+                ),
             }
         if typ == "aws:sns/topic:Topic":
             arn = self.arn("sns", s["name"])
@@ -334,7 +389,11 @@ class MockedCloud(pulumi_mocks.Mocks):
             arn = f"{s['topic']}:{_uuid(seed)}"
             return arn, {"arn": arn, "pendingConfirmation": True}
         if typ == "aws:cloudwatch/dashboard:Dashboard":
-            return s["dashboardName"], {"dashboardArn": self.arn("cloudwatch", f"dashboard/{s['dashboardName']}", region=False)}
+            return s["dashboardName"], {
+                "dashboardArn": self.arn(
+                    "cloudwatch", f"dashboard/{s['dashboardName']}", region=False
+                )
+            }
         if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             return s["name"], {"arn": self.arn("cloudwatch", f"alarm:{s['name']}")}
         if typ == "aws:amp/workspace:Workspace":
@@ -347,7 +406,11 @@ class MockedCloud(pulumi_mocks.Mocks):
             sid = f"s-{_uuid(seed)}"
             return sid, {
                 "arn": self.arn("aps", f"scraper/{sid}"),
-                "roleArn": self.arn("iam", f"role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_{h8}", region=False),
+                "roleArn": self.arn(
+                    "iam",
+                    f"role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_{h8}",
+                    region=False,
+                ),
             }
         raise NotImplementedError(
             f"the mocked cloud does not know resource type {typ} ({name}); add its real outputs to preflight/cloud.py"
@@ -386,7 +449,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -402,7 +465,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 outputs=self.resources[response.urn].state,
                 parent=request.parent or None,
                 dependencies=tuple(request.dependencies),
-                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+                property_dependencies={
+                    k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                },
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 ignore_changes=tuple(request.ignoreChanges),
@@ -446,6 +511,19 @@ class ProgramRun:
     def by_urn(self, urn: str) -> Registration:
         return next(r for r in self.registrations if r.urn == urn)
 
+    def waits_for(self, resource: Registration, other: Registration) -> bool:
+        """True when `resource` is created only after `other`, directly or through other resources."""
+        seen: set[str] = set()
+        todo = list(resource.dependencies)
+        while todo:
+            urn = todo.pop()
+            if urn == other.urn:
+                return True
+            if urn not in seen:
+                seen.add(urn)
+                todo.extend(self.by_urn(urn).dependencies)
+        return False
+
 
 def stack_config(stack: str) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml (full keys, values as written)."""
@@ -477,7 +555,9 @@ def _as_engine_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def run_program(stack: str, overrides: Mapping[str, Any] | None = None, preview: bool = False) -> ProgramRun:
+def run_program(
+    stack: str, overrides: Mapping[str, Any] | None = None, preview: bool = False
+) -> ProgramRun:
     """Run __main__.py for `stack` against the mocked cloud.
 
     `overrides` are project config values keyed without the "eks-platform:" prefix; objects
@@ -500,7 +580,9 @@ def run_program(stack: str, overrides: Mapping[str, Any] | None = None, preview:
     logger.handlers = [warnings]
     logger.propagate = False
     pulumi.runtime.set_all_config({k: _as_engine_string(v) for k, v in config.items()})
-    pulumi_mocks.set_mocks(cloud, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    pulumi_mocks.set_mocks(
+        cloud, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger
+    )
     run = ProgramRun(stack=stack, config=config)
 
     def program() -> pulumi.Output:

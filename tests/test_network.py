@@ -89,7 +89,11 @@ def table_of(run, subnet):
         for r in run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
         if r.inputs["subnetId"] == run.by_urn(subnet.urn).id
     )
-    return next(r for r in run.of_type("aws:ec2/routeTable:RouteTable") if r.id == assoc.inputs["routeTableId"])
+    return next(
+        r
+        for r in run.of_type("aws:ec2/routeTable:RouteTable")
+        if r.id == assoc.inputs["routeTableId"]
+    )
 
 
 def test_public_subnets_route_to_the_internet_gateway(stack_run):
@@ -112,7 +116,9 @@ def test_one_route_table_per_private_subnet(stack_run):
 
 def nat_zone(run, nat_id):
     nat = next(r for r in run.of_type("aws:ec2/natGateway:NatGateway") if r.id == nat_id)
-    return next(s.inputs["availabilityZone"] for s in run.of_type(SUBNET) if s.id == nat.inputs["subnetId"])
+    return next(
+        s.inputs["availabilityZone"] for s in run.of_type(SUBNET) if s.id == nat.inputs["subnetId"]
+    )
 
 
 def test_prod_routes_each_private_subnet_through_the_nat_in_its_own_az(prod):
@@ -153,28 +159,44 @@ def test_default_security_group_is_adopted_empty(stack_run):
 
 def test_flow_logs_capture_all_traffic_to_an_encrypted_retained_group(stack_run):
     flow = stack_run.one("aws:ec2/flowLog:FlowLog")
-    group = next(g for g in stack_run.of_type("aws:cloudwatch/logGroup:LogGroup") if "flow-logs" in g.inputs["name"])
+    group = next(
+        g
+        for g in stack_run.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if "flow-logs" in g.inputs["name"]
+    )
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["vpcId"] == stack_run.outputs["vpcId"]
     assert flow.inputs["logDestination"] == group.outputs["arn"]
-    assert group.inputs["retentionInDays"] == float(stack_run.config["eks-platform:logRetentionDays"])
+    assert group.inputs["retentionInDays"] == float(
+        stack_run.config["eks-platform:logRetentionDays"]
+    )
     assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
     assert group.protect and group.retain_on_delete
 
 
 def test_flow_log_role_writes_only_its_group(stack_run):
     flow = stack_run.one("aws:ec2/flowLog:FlowLog")
-    role = next(r for r in stack_run.of_type("aws:iam/role:Role") if r.outputs["arn"] == flow.inputs["iamRoleArn"])
+    role = next(
+        r
+        for r in stack_run.of_type("aws:iam/role:Role")
+        if r.outputs["arn"] == flow.inputs["iamRoleArn"]
+    )
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "111122223333"
-    [policy] = [p for p in stack_run.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.outputs["name"]]
+    [policy] = [
+        p
+        for p in stack_run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.inputs["role"] == role.outputs["name"]
+    ]
     resources = json.loads(policy.inputs["policy"])["Statement"][0]["Resource"]
     assert resources == [flow.inputs["logDestination"], flow.inputs["logDestination"] + ":*"]
 
 
 def test_flow_log_key_rotates_and_lets_logs_use_it_for_that_group_only(stack_run):
-    key = next(k for k in stack_run.of_type("aws:kms/key:Key") if "flow logs" in k.inputs["description"])
+    key = next(
+        k for k in stack_run.of_type("aws:kms/key:Key") if "flow logs" in k.inputs["description"]
+    )
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] >= 7
     assert key.protect and key.retain_on_delete
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
@@ -186,14 +208,22 @@ def test_flow_log_key_rotates_and_lets_logs_use_it_for_that_group_only(stack_run
 
 
 def test_s3_gateway_endpoint_always(stack_run):
-    [s3] = [e for e in stack_run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Gateway"]
+    [s3] = [
+        e
+        for e in stack_run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Gateway"
+    ]
     assert s3.inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
     private_tables = {table_of(stack_run, sn).id for sn in subnets(stack_run, "private")}
     assert set(s3.inputs["routeTableIds"]) == private_tables
 
 
 def interface_endpoints(run):
-    return [e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"]
+    return [
+        e
+        for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    ]
 
 
 def test_dev_has_no_interface_endpoints(dev):
@@ -204,7 +234,17 @@ def test_dev_has_no_interface_endpoints(dev):
 def test_prod_interface_endpoints_in_private_subnets_with_https_from_vpc_only(prod):
     found = interface_endpoints(prod)
     services = {e.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1.") for e in found}
-    assert {"ecr.api", "ecr.dkr", "sts", "ec2", "logs", "eks", "eks-auth", "elasticloadbalancing", "autoscaling"} <= services
+    assert {
+        "ecr.api",
+        "ecr.dkr",
+        "sts",
+        "ec2",
+        "logs",
+        "eks",
+        "eks-auth",
+        "elasticloadbalancing",
+        "autoscaling",
+    } <= services
     private_ids = set(prod.outputs["privateSubnetIds"])
     [sg] = prod.of_type("aws:ec2/securityGroup:SecurityGroup")
     for e in found:
@@ -213,7 +253,11 @@ def test_prod_interface_endpoints_in_private_subnets_with_https_from_vpc_only(pr
         assert e.inputs["securityGroupIds"] == [sg.id]
     [rule] = prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert rule.inputs["securityGroupId"] == sg.id
-    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (443, 443, "tcp")
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (
+        443,
+        443,
+        "tcp",
+    )
     assert rule.inputs["cidrIpv4"] == "10.20.0.0/16"
     assert "egress" not in sg.inputs and "ingress" not in sg.inputs
 
@@ -228,7 +272,9 @@ def test_children_are_parented_to_the_component(stack_run):
 
 def test_pinned_zone_the_region_lacks_is_a_settings_error():
     with pytest.raises(SettingsError, match=r"network.availabilityZones .*eu-west-1d"):
-        run_program("dev", {"network": {"availabilityZones": ["eu-west-1a", "eu-west-1d"], "azCount": None}})
+        run_program(
+            "dev", {"network": {"availabilityZones": ["eu-west-1a", "eu-west-1d"], "azCount": None}}
+        )
 
 
 def test_eks_unsupported_zone_is_never_chosen():

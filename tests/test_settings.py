@@ -5,7 +5,12 @@ import datetime as dt
 import pytest
 
 from baseline import eks_versions
-from baseline.settings import CONTROL_PLANE_LOG_TYPES, SettingsError, load_settings, raw_project_config
+from baseline.settings import (
+    CONTROL_PLANE_LOG_TYPES,
+    SettingsError,
+    load_settings,
+    raw_project_config,
+)
 
 BASE = {"owner": "platform-team"}
 
@@ -80,7 +85,9 @@ def test_az_count_range(count):
 
 
 def test_pinned_zones_set_the_count():
-    s = load_settings({**BASE, "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}, "dev")
+    s = load_settings(
+        {**BASE, "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}, "dev"
+    )
     assert s.network.az_count == 2
 
 
@@ -92,17 +99,23 @@ def test_pinned_zones_need_two_distinct_names(zones):
 
 
 def test_pinned_zones_and_a_different_count_conflict():
-    message = only_problem({"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"], "azCount": 3}})
+    message = only_problem(
+        {"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"], "azCount": 3}}
+    )
     assert "network.azCount = 3" in message and "len(availabilityZones) = 2" in message
 
 
 def test_subnet_plan_must_fit():
     message = only_problem({"network": {"vpcCidr": "10.0.0.0/22"}})
-    assert message.startswith('eks-platform:network.vpcCidr = "10.0.0.0/22": subnet plan does not fit')
+    assert message.startswith(
+        'eks-platform:network.vpcCidr = "10.0.0.0/22": subnet plan does not fit'
+    )
 
 
 def test_subnet_plan_says_by_how_much():
-    message = only_problem({"network": {"vpcCidr": "10.0.0.0/20", "privateSubnetPrefix": 22, "azCount": 4}})
+    message = only_problem(
+        {"network": {"vpcCidr": "10.0.0.0/20", "privateSubnetPrefix": 22, "azCount": 4}}
+    )
     assert "short by 1024 addresses" in message
 
 
@@ -114,7 +127,9 @@ def test_nat_mode_choices():
 def test_no_nat_requires_interface_endpoints():
     message = only_problem({"network": {"natMode": "none"}})
     assert "network.interfaceEndpoints = false" in message and "natMode is 'none'" in message
-    assert load_settings({**BASE, "network": {"natMode": "none", "interfaceEndpoints": True}}, "dev")
+    assert load_settings(
+        {**BASE, "network": {"natMode": "none", "interfaceEndpoints": True}}, "dev"
+    )
 
 
 @pytest.mark.parametrize("days", [0, 45, "forever", 4000])
@@ -124,7 +139,9 @@ def test_log_retention_is_a_cloudwatch_value(days):
 
 
 def test_unknown_keys_are_reported_at_every_level():
-    found = problems({"ownr": "x", "network": {"vpcCdir": "10.0.0.0/16"}, "cluster": {"logType": []}})
+    found = problems(
+        {"ownr": "x", "network": {"vpcCdir": "10.0.0.0/16"}, "cluster": {"logType": []}}
+    )
     assert any(p.startswith("eks-platform:ownr is not a known setting") for p in found)
     assert any(p.startswith("eks-platform:network.vpcCdir is not a known setting") for p in found)
     assert any(p.startswith("eks-platform:cluster.logType is not a known setting") for p in found)
@@ -146,19 +163,31 @@ def test_cluster_name(name):
 
 def test_tags_must_be_strings():
     assert "eks-platform:tags" in only_problem({"tags": {"cost-center": ["a"]}})
-    assert load_settings({**BASE, "tags": {"cost-center": 42}}, "dev").common_tags["cost-center"] == "42"
+    assert (
+        load_settings({**BASE, "tags": {"cost-center": 42}}, "dev").common_tags["cost-center"]
+        == "42"
+    )
 
 
-@pytest.mark.parametrize(("version", "allowed"), [("1.35.2", "1.<minor>"), ("2.0", "1.<minor>"), ("1.28", "standard support")])
+@pytest.mark.parametrize(
+    ("version", "allowed"),
+    [("1.35.2", "1.<minor>"), ("2.0", "1.<minor>"), ("1.28", "standard support")],
+)
 def test_kubernetes_version(version, allowed):
     message = only_problem({"kubernetesVersion": version})
-    assert message.startswith(f'eks-platform:kubernetesVersion = "{version}"') and allowed in message
+    assert (
+        message.startswith(f'eks-platform:kubernetesVersion = "{version}"') and allowed in message
+    )
 
 
 def test_version_near_end_of_support_warns():
     version = min(eks_versions.STANDARD_SUPPORT, key=eks_versions.minor)
     end = eks_versions.STANDARD_SUPPORT[version].end_of_standard_support
-    s = load_settings({**BASE, "kubernetesVersion": version}, "dev", today=end - dt.timedelta(days=10))
+    s = load_settings(
+        {**BASE, "kubernetesVersion": version}, "dev", today=end - dt.timedelta(days=10)
+    )
     assert any("leaves EKS standard support" in w for w in s.warnings)
-    s = load_settings({**BASE, "kubernetesVersion": version}, "dev", today=end - dt.timedelta(days=200))
+    s = load_settings(
+        {**BASE, "kubernetesVersion": version}, "dev", today=end - dt.timedelta(days=200)
+    )
     assert s.warnings == ()
