@@ -264,10 +264,11 @@ def test_prod_interface_endpoints_in_private_subnets_with_https_from_vpc_only(pr
 
 def test_children_are_parented_to_the_component(stack_run):
     component = stack_run.one("eks-platform:index:Network")
-    for r in stack_run.registrations:
-        if r.type.startswith(("aws:ec2/", "aws:vpc/")):
-            assert r.parent == component.urn, r.name
-            assert r.name.startswith("network-")
+    children = [r for r in stack_run.registrations if r.parent == component.urn]
+    assert all(r.name.startswith("network-") for r in children)
+    network_types = {"aws:ec2/vpc:Vpc", SUBNET, "aws:ec2/natGateway:NatGateway", "aws:ec2/flowLog:FlowLog"}
+    assert {r.type for r in children} >= network_types
+    assert all(r.parent == component.urn for r in stack_run.registrations if r.type in network_types)
 
 
 def test_pinned_zone_the_region_lacks_is_a_settings_error():
@@ -296,6 +297,6 @@ def test_settings_error_registers_nothing(monkeypatch):
         monitors.append(self)
 
     monkeypatch.setattr(cloud.RecordingMonitor, "__init__", record)
-    with pytest.raises(SettingsError, match="network.natMode"):
+    with pytest.raises(SettingsError, match=r"network\.natMode"):
         run_program("dev", {"network": {"natMode": "bogus"}})
     assert monitors[0].registrations == []
