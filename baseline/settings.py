@@ -269,10 +269,11 @@ class _Section:
 
     def string_map(self, name: str) -> dict[str, str]:
         def convert(v: Any) -> dict[str, str] | None:
-            if isinstance(v, Mapping) and all(isinstance(k, str) and TAG_KEY.match(k) for k in v):
-                if all(isinstance(x, str | int | float) for x in v.values()):
-                    return {k: str(x) for k, x in v.items()}
-            return None
+            valid = isinstance(v, Mapping) and all(
+                isinstance(k, str) and TAG_KEY.match(k) and isinstance(x, str | int | float)
+                for k, x in v.items()
+            )
+            return {k: str(x) for k, x in v.items()} if valid else None
 
         return self.get(name, {}, convert, "an object of string keys to string values")
 
