@@ -1,0 +1,11 @@
+"""The pack as the Pulumi CLI runs it: serves the policies over gRPC and blocks (never import it)."""
+
+from eks_policies import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=list(ALL_POLICIES),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    description=PACK_DESCRIPTION,
+)
