@@ -3,6 +3,7 @@
 import pulumi
 
 from baseline.program import availability_zones, aws_context, read_settings
+from components.addons import Addons, AddonsArgs
 from components.cluster import Cluster, ClusterArgs
 from components.network import Network, NetworkArgs
 
@@ -39,6 +40,23 @@ cluster = Cluster(
     ),
 )
 
+addons = Addons(
+    "addons",
+    AddonsArgs(
+        target=cluster.addon_target,
+        cluster_name=settings.cluster_name,
+        auto_mode=settings.compute.auto_mode,
+        compute=cluster.compute,
+        min_nodes=sum(group.min_size for group in settings.compute.node_groups),
+        monitoring=settings.monitoring,
+        control_plane_log_group=cluster.control_plane_log_group,
+        private_subnet_ids=network.private_subnet_ids,
+        cluster_security_group_id=cluster.cluster_security_group_id,
+        cluster_arn=cluster.cluster_arn,
+        tags=settings.common_tags,
+    ),
+)
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("availabilityZones", network.availability_zones)
@@ -54,3 +72,7 @@ pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
 pulumi.export("nodeRoleArn", cluster.node_role_arn)
 pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("addonVersions", {**cluster.addon_versions, **addons.addon_versions})
+pulumi.export("alarmTopicArn", addons.alarm_topic.arn)
+pulumi.export("dashboardName", addons.dashboard.dashboard_name)
+pulumi.export("prometheusEndpoint", addons.prometheus_endpoint)

@@ -183,15 +183,19 @@ class Cluster(pulumi.ComponentResource):
             tags=a.tags,
         )
         # Networking and credentials must exist before any node boots.
-        self.bootstrap_addons = [
-            create_addon(self, name, spec, self.addon_target, depends_on=[cluster])
+        self.bootstrap_addons = {
+            spec.name: create_addon(self, name, spec, self.addon_target, depends_on=[cluster])
             for spec in enabled_addons(a.addons, auto, before_compute=True)
-        ]
+        }
         self.node_groups = [
             self._node_group(cluster, node_role, group) for group in a.compute.node_groups
         ]
 
         self.cluster_name = cluster.name
+        self.addon_versions = {n: addon.addon_version for n, addon in self.bootstrap_addons.items()}
+        self.cluster_arn = cluster.arn
+        # What workloads wait for before their pods can be scheduled.
+        self.compute: list[pulumi.Resource] = [*self.node_groups] or [cluster]
         self.endpoint = cluster.endpoint
         self.certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
         self.cluster_security_group_id = cluster.vpc_config.apply(
@@ -358,7 +362,7 @@ class Cluster(pulumi.ComponentResource):
             opts=self._child(
                 # An autoscaler owns the desired size after creation; don't revert its decisions.
                 ignore_changes=["scalingConfig.desiredSize"],
-                depends_on=[*self._node_role_policies, *self.bootstrap_addons],
+                depends_on=[*self._node_role_policies, *self.bootstrap_addons.values()],
             ),
         )
 

@@ -101,6 +101,20 @@ ADDON_DEFAULT_VERSIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# The head of what GetDefaultScraperConfiguration returns (a Prometheus scrape config, YAML).
+DEFAULT_SCRAPER_CONFIGURATION = """global:
+  scrape_interval: 30s
+scrape_configs:
+  - job_name: kubernetes-apiservers
+    kubernetes_sd_configs:
+      - role: endpoints
+    scheme: https
+    bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
+  - job_name: kubernetes-nodes
+    kubernetes_sd_configs:
+      - role: node
+"""
+
 # Properties the AWS provider autonames (logical name + "-" + 7 hex digits) when left unset.
 AUTONAMED = {
     "aws:iam/role:Role": "name",
@@ -199,6 +213,8 @@ class MockedCloud(pulumi_mocks.Mocks):
                 "version": ADDON_DEFAULT_VERSIONS[name][k8s],
                 "region": self.region,
             }
+        if args.token == "aws:amp/getDefaultScraperConfiguration:getDefaultScraperConfiguration":
+            return {"id": self.region, "region": self.region, "configuration": DEFAULT_SCRAPER_CONFIGURATION}
         raise NotImplementedError(f"the mocked cloud does not answer invoke {args.token}")
 
     # ----------------------------------------------------------------- resources
