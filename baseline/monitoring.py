@@ -97,7 +97,9 @@ def alarm_specs(min_nodes: int, cpu_percent: int, insights: bool) -> list[AlarmS
     return alarms
 
 
-def _metric_widget(title: str, metrics: list[list], region: str, x: int, y: int, stat: str = "Average") -> dict:
+def _metric_widget(
+    title: str, metrics: list[list], region: str, x: int, y: int, stat: str = "Average"
+) -> dict:
     return {
         "type": "metric",
         "x": x,
@@ -115,7 +117,9 @@ def _metric_widget(title: str, metrics: list[list], region: str, x: int, y: int,
     }
 
 
-def dashboard_body(cluster: str, region: str, alarm_arns: list[str], log_group: str, insights: bool) -> dict:
+def dashboard_body(
+    cluster: str, region: str, alarm_arns: list[str], log_group: str, insights: bool
+) -> dict:
     """Where an operator looks first: alarms, control-plane health, then capacity and workloads."""
     api = ["ClusterName", cluster]
     widgets: list[dict] = [
@@ -163,7 +167,12 @@ def dashboard_body(cluster: str, region: str, alarm_arns: list[str], log_group: 
                 "Nodes: ready and failed",
                 [
                     [INSIGHTS, "cluster_node_count", *ci, {"label": "nodes"}],
-                    [INSIGHTS, "cluster_failed_node_count", *ci, {"label": "failed", "color": "#d62728"}],
+                    [
+                        INSIGHTS,
+                        "cluster_failed_node_count",
+                        *ci,
+                        {"label": "failed", "color": "#d62728"},
+                    ],
                 ],
                 region,
                 0,
@@ -183,8 +192,18 @@ def dashboard_body(cluster: str, region: str, alarm_arns: list[str], log_group: 
             _metric_widget(
                 "Pod CPU and memory (%)",
                 [
-                    [INSIGHTS, "pod_cpu_utilization_over_pod_limit", *ci, {"label": "CPU of limit"}],
-                    [INSIGHTS, "pod_memory_utilization_over_pod_limit", *ci, {"label": "memory of limit"}],
+                    [
+                        INSIGHTS,
+                        "pod_cpu_utilization_over_pod_limit",
+                        *ci,
+                        {"label": "CPU of limit"},
+                    ],
+                    [
+                        INSIGHTS,
+                        "pod_memory_utilization_over_pod_limit",
+                        *ci,
+                        {"label": "memory of limit"},
+                    ],
                     [INSIGHTS, "pod_cpu_utilization", *ci, {"label": "CPU of node"}],
                     [INSIGHTS, "pod_memory_utilization", *ci, {"label": "memory of node"}],
                 ],

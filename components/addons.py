@@ -35,12 +35,15 @@ class Addons(pulumi.ComponentResource):
     its own role where it needs AWS access, created after the nodes they run on; then the
     dashboard and alarms that watch the cluster."""
 
-    def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("eks-platform:index:Addons", name, None, opts)
         self._name, self._args = name, args
         specs = enabled_addons(args.target.settings, args.auto_mode, before_compute=False)
         self.addons = {
-            spec.name: create_addon(self, name, spec, args.target, depends_on=args.compute) for spec in specs
+            spec.name: create_addon(self, name, spec, args.target, depends_on=args.compute)
+            for spec in specs
         }
         insights = "amazon-cloudwatch-observability" in self.addons
 
@@ -79,7 +82,9 @@ class Addons(pulumi.ComponentResource):
                 # Container Insights metrics appear once its add-on runs.
                 opts=self._child(depends_on=list(self.addons.values())),
             )
-            for spec in alarm_specs(args.min_nodes, args.monitoring.node_cpu_alarm_percent, insights)
+            for spec in alarm_specs(
+                args.min_nodes, args.monitoring.node_cpu_alarm_percent, insights
+            )
         ]
         region = args.target.aws.region
         self.dashboard = aws.cloudwatch.Dashboard(
@@ -87,7 +92,13 @@ class Addons(pulumi.ComponentResource):
             dashboard_name=args.cluster_name,
             dashboard_body=pulumi.Output.all(*[a.arn for a in alarms]).apply(
                 lambda arns: json.dumps(
-                    dashboard_body(args.cluster_name, region, list(arns), args.control_plane_log_group, insights)
+                    dashboard_body(
+                        args.cluster_name,
+                        region,
+                        list(arns),
+                        args.control_plane_log_group,
+                        insights,
+                    )
                 )
             ),
             opts=self._child(),

@@ -214,7 +214,11 @@ class MockedCloud(pulumi_mocks.Mocks):
                 "region": self.region,
             }
         if args.token == "aws:amp/getDefaultScraperConfiguration:getDefaultScraperConfiguration":
-            return {"id": self.region, "region": self.region, "configuration": DEFAULT_SCRAPER_CONFIGURATION}
+            return {
+                "id": self.region,
+                "region": self.region,
+                "configuration": DEFAULT_SCRAPER_CONFIGURATION,
+            }
         raise NotImplementedError(f"the mocked cloud does not answer invoke {args.token}")
 
     # ----------------------------------------------------------------- resources

@@ -266,9 +266,16 @@ def test_children_are_parented_to_the_component(stack_run):
     component = stack_run.one("eks-platform:index:Network")
     children = [r for r in stack_run.registrations if r.parent == component.urn]
     assert all(r.name.startswith("network-") for r in children)
-    network_types = {"aws:ec2/vpc:Vpc", SUBNET, "aws:ec2/natGateway:NatGateway", "aws:ec2/flowLog:FlowLog"}
+    network_types = {
+        "aws:ec2/vpc:Vpc",
+        SUBNET,
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/flowLog:FlowLog",
+    }
     assert {r.type for r in children} >= network_types
-    assert all(r.parent == component.urn for r in stack_run.registrations if r.type in network_types)
+    assert all(
+        r.parent == component.urn for r in stack_run.registrations if r.type in network_types
+    )
 
 
 def test_pinned_zone_the_region_lacks_is_a_settings_error():
