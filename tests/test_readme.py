@@ -15,7 +15,7 @@ def documented_keys() -> set[str]:
     for row in re.findall(r"^\| `([^`]+)`", README, flags=re.MULTILINE):
         keys.add(row)
     # "minSize` / `desiredSize` / `maxSize" rows list siblings
-    for first, rest in re.findall(
+    for _first, rest in re.findall(
         r"^\| `(compute\.nodeGroups\[\]\.\w+)` / (.*?) \|", README, flags=re.MULTILINE
     ):
         keys.update(f"compute.nodeGroups[].{k}" for k in re.findall(r"`(\w+)`", rest))
