@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from baseline import iam_documents as docs
 from baseline.iam_documents import AwsContext
 from baseline.settings import AddonSettings, ClusterSettings, ComputeSettings, NodeGroupSettings
+from components.audit_log import encrypted_log_group
 from components.eks_addon import AddonTarget, create_addon, enabled_addons
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
@@ -63,31 +64,16 @@ class Cluster(pulumi.ComponentResource):
         auto = a.compute.auto_mode
         log_group_name = f"/aws/eks/{a.cluster_name}/cluster"
 
-        # Control-plane audit logs and the secrets key outlive replaces and destroys.
-        keep = self._child(protect=True, retain_on_delete=True)
-        key = aws.kms.Key(
-            f"{name}-secrets",
-            description=f"Encrypts Kubernetes secrets and control-plane logs of {a.cluster_name} ({a.stack})",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=docs.to_json(docs.kms_key_policy(a.aws, [log_group_name])),
-            tags=self._tags(f"{a.cluster_name}-secrets"),
-            opts=keep,
-        )
-        aws.kms.Alias(
-            f"{name}-secrets",
-            name=f"alias/eks-platform/{a.stack}/{a.cluster_name}/eks",
-            target_key_id=key.key_id,
-            opts=self._child(),
-        )
         # Created before the cluster so EKS never makes its own never-expiring, unencrypted group.
-        log_group = aws.cloudwatch.LogGroup(
+        key, log_group = encrypted_log_group(
+            self,
             f"{name}-control-plane",
-            name=log_group_name,
-            retention_in_days=a.log_retention_days,
-            kms_key_id=key.arn,
-            tags=self._tags(log_group_name),
-            opts=keep,
+            group_name=log_group_name,
+            key_description=f"Encrypts Kubernetes secrets and control-plane logs of {a.cluster_name} ({a.stack})",
+            key_alias=f"alias/eks-platform/{a.stack}/{a.cluster_name}/eks",
+            retention_days=a.log_retention_days,
+            aws_context=a.aws,
+            tags=a.tags,
         )
 
         role, role_policies = self._role(
@@ -171,7 +157,8 @@ class Cluster(pulumi.ComponentResource):
         )
         self._access_entries(cluster)
         if auto:
-            self._auto_mode_node_access(cluster, node_role)
+            # Auto Mode nodes running under our own node role need an EC2 access entry to join.
+            self._grant(cluster, "auto-mode-nodes", node_role.arn, "EC2", "AmazonEKSAutoNodePolicy")
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,
@@ -258,42 +245,33 @@ class Cluster(pulumi.ComponentResource):
             (arn, "AmazonEKSClusterAdminPolicy") for arn in a.settings.admin_principal_arns
         ] + [(arn, "AmazonEKSViewPolicy") for arn in a.settings.viewer_principal_arns]
         for principal, policy in grants:
-            label = f"{self._name}-access-{docs.principal_label(principal)}"
-            entry = aws.eks.AccessEntry(
-                label,
-                cluster_name=cluster.name,
-                principal_arn=principal,
-                type="STANDARD",
-                tags=self._tags(label),
-                opts=self._child(),
-            )
-            aws.eks.AccessPolicyAssociation(
-                label,
-                cluster_name=cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=ACCESS_POLICY.format(partition=a.aws.partition, name=policy),
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=self._child(),
+            self._grant(
+                cluster, f"access-{docs.principal_label(principal)}", principal, "STANDARD", policy
             )
 
-    def _auto_mode_node_access(self, cluster: aws.eks.Cluster, node_role: aws.iam.Role) -> None:
-        """Auto Mode nodes with our own node role need an EC2 access entry to join."""
-        label = f"{self._name}-auto-mode-nodes"
+    def _grant(
+        self,
+        cluster: aws.eks.Cluster,
+        label: str,
+        principal: pulumi.Input[str],
+        kind: str,
+        policy: str,
+    ) -> None:
+        """An access entry with one cluster-scoped access policy."""
+        name = f"{self._name}-{label}"
         entry = aws.eks.AccessEntry(
-            label,
+            name,
             cluster_name=cluster.name,
-            principal_arn=node_role.arn,
-            type="EC2",
-            tags=self._tags(label),
+            principal_arn=principal,
+            type=kind,
+            tags=self._tags(name),
             opts=self._child(),
         )
         aws.eks.AccessPolicyAssociation(
-            label,
+            name,
             cluster_name=cluster.name,
             principal_arn=entry.principal_arn,
-            policy_arn=ACCESS_POLICY.format(
-                partition=self._args.aws.partition, name="AmazonEKSAutoNodePolicy"
-            ),
+            policy_arn=ACCESS_POLICY.format(partition=self._args.aws.partition, name=policy),
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
             opts=self._child(),
         )

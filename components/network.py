@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from baseline import iam_documents as docs
 from baseline.iam_documents import AwsContext
 from baseline.settings import NetworkSettings
+from components.audit_log import encrypted_log_group
 
 
 @dataclass(frozen=True)
@@ -193,30 +194,15 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> str:
         a = self._args
         group_name = f"/aws/vpc-flow-logs/{a.cluster_name}"
-        # Flow logs are audit data: the key and the group survive a replace or a destroy.
-        keep = self._child(protect=True, retain_on_delete=True)
-        key = aws.kms.Key(
+        _, group = encrypted_log_group(
+            self,
             f"{self._name}-flow-logs",
-            description=f"Encrypts VPC flow logs of {a.cluster_name} ({a.stack})",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=docs.to_json(docs.kms_key_policy(a.aws, [group_name])),
-            tags=self._tags(f"{a.cluster_name}-flow-logs"),
-            opts=keep,
-        )
-        aws.kms.Alias(
-            f"{self._name}-flow-logs",
-            name=f"alias/eks-platform/{a.stack}/{a.cluster_name}/flow-logs",
-            target_key_id=key.key_id,
-            opts=self._child(),
-        )
-        group = aws.cloudwatch.LogGroup(
-            f"{self._name}-flow-logs",
-            name=group_name,
-            retention_in_days=a.log_retention_days,
-            kms_key_id=key.arn,
-            tags=self._tags(group_name),
-            opts=keep,
+            group_name=group_name,
+            key_description=f"Encrypts VPC flow logs of {a.cluster_name} ({a.stack})",
+            key_alias=f"alias/eks-platform/{a.stack}/{a.cluster_name}/flow-logs",
+            retention_days=a.log_retention_days,
+            aws_context=a.aws,
+            tags=a.tags,
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs",

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from lookups import attached_policies, role_by_arn
 
 from baseline.addon_catalog import ADDONS, merge_configuration
 from baseline.monitoring import alarm_specs, dashboard_body
@@ -31,18 +32,6 @@ WITH_ROLES = {
 
 def addons(run):
     return {a.inputs["addonName"]: a for a in run.of_type(ADDON)}
-
-
-def role(run, arn):
-    return next(r for r in run.of_type("aws:iam/role:Role") if r.outputs["arn"] == arn)
-
-
-def policies(run, role_):
-    return sorted(
-        a.inputs["policyArn"].split("/")[-1]
-        for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        if a.inputs["role"] == role_.outputs["name"]
-    )
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +131,8 @@ def test_each_add_on_needing_aws_gets_its_own_pod_identity_role(stack_run):
         assert association["serviceAccount"] == service_account
         assert association["roleArn"] != node_role
         arns.add(association["roleArn"])
-        r = role(stack_run, association["roleArn"])
-        assert policies(stack_run, r) == expected
+        r = role_by_arn(stack_run, association["roleArn"])
+        assert attached_policies(stack_run, r) == expected
         trust = json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]
         assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
         assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
@@ -161,7 +150,7 @@ def test_irsa_trust_is_scoped_to_the_service_account_and_audience(irsa):
         addon = found[name]
         assert "podIdentityAssociations" not in addon.inputs
         trust = json.loads(
-            role(irsa, addon.inputs["serviceAccountRoleArn"]).inputs["assumeRolePolicy"]
+            role_by_arn(irsa, addon.inputs["serviceAccountRoleArn"]).inputs["assumeRolePolicy"]
         )
         [statement] = trust["Statement"]
         assert statement["Principal"] == {"Federated": oidc.outputs["arn"]}

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from lookups import attached_policies, role_by_arn
 
 from baseline.settings import CONTROL_PLANE_LOG_TYPES, SettingsError
 from components.cluster import kubeconfig
@@ -19,18 +20,6 @@ VIEWER = "arn:aws:iam::111122223333:user/auditor"
 @pytest.fixture(scope="module")
 def auto():
     return run_program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})
-
-
-def role_by_arn(run, arn):
-    return next(r for r in run.of_type("aws:iam/role:Role") if r.outputs["arn"] == arn)
-
-
-def attached_policies(run, role):
-    return sorted(
-        a.inputs["policyArn"].split("/")[-1]
-        for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        if a.inputs["role"] == role.outputs["name"]
-    )
 
 
 def test_private_endpoint_only_by_default(stack_run):
