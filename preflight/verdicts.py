@@ -87,10 +87,15 @@ def _wire(value: Any) -> Any:
     return str(value)
 
 
-def _props(values: Mapping[str, Any] | None) -> Any:
+def _over_the_wire(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A protobuf Struct round trip, as properties and policy config take to the analyzer."""
     struct = struct_pb2.Struct()
     struct.update(_wire(values or {}))
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+    return json_format.MessageToDict(struct)
+
+
+def _props(values: Mapping[str, Any] | None) -> Any:
+    return unknown_checking_proxy(deserialize_properties(_over_the_wire(values)))
 
 
 def _options(reg: Registration) -> PolicyResourceOptions:
@@ -183,7 +188,7 @@ def evaluate(
         level = settings[policy.name].level
         if level == EnforcementLevel.DISABLED:
             continue
-        properties = settings[policy.name].properties
+        properties = _over_the_wire(settings[policy.name].properties)
         if isinstance(policy, BaselineResourcePolicy):
             for reg in registrations:
                 if reg.type not in policy.resource_types:

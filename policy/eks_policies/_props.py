@@ -221,13 +221,21 @@ def known_strings(values: Iterable[Any]) -> list[str]:
 
 
 def describe(value: Any) -> str:
-    """Short rendering of a property value for a violation message."""
+    """Short JSON-like rendering of a property value for a violation message."""
     if value is UNKNOWN:
         return "unknown at preview"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
     if isinstance(value, float):
         return fmt_number(value)
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(describe(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{json.dumps(str(k))}: {describe(v)}" for k, v in value.items()) + "}"
+        )
     return repr(value)
 
 

@@ -1,0 +1,478 @@
+"""Fixtures and runners for the policy tests.
+
+Resources are Registration-like records (the shape `preflight.cloud` records), run through
+`preflight.verdicts.evaluate`, which builds the same pulumi_policy args the analyzer builds:
+props through a protobuf Struct round trip (ints become floats) and `unknown_checking_proxy`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eks_policies import ALL_POLICIES, BaselinePolicy
+from eks_policies import _types as t
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
+
+from preflight.verdicts import Violation, evaluate
+
+UNKNOWN_STR = UNKNOWN_STRING_VALUE
+UNKNOWN_BOOL = UNKNOWN_BOOLEAN_VALUE
+UNKNOWN_LIST = UNKNOWN_ARRAY_VALUE
+POLICIES = {p.name: p for p in ALL_POLICIES}
+ABSENT = object()  # marks a property to delete in `changed`
+
+
+@dataclass
+class Res:
+    """A registration fixture: inputs double as outputs unless given; references by Res."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    refs: Mapping[str, Sequence[Res]] = field(default_factory=dict)
+    outputs: dict[str, Any] | None = None
+    parent: str | None = None
+    custom: bool = True
+    provider: str = ""
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    extra_dependencies: Sequence[Res] = ()
+
+    @property
+    def urn(self) -> str:
+        return f"urn:pulumi:test::eks-platform::{self.type}::{self.name}"
+
+    @property
+    def property_dependencies(self) -> dict[str, tuple[str, ...]]:
+        return {key: tuple(r.urn for r in targets) for key, targets in self.refs.items()}
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        urns = [r.urn for targets in self.refs.values() for r in targets]
+        urns += [r.urn for r in self.extra_dependencies]
+        return tuple(dict.fromkeys(urns))
+
+
+def changed(props: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy with dotted paths (given with "__" for ".") set, or deleted with ABSENT."""
+    result = copy.deepcopy(dict(props))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = result
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is ABSENT:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return result
+
+
+def config_for(policy: BaselinePolicy, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {policy.name: dict(settings)} if settings else {}
+
+
+def check(
+    policy_name: str,
+    resource_type: str,
+    props: Mapping[str, Any],
+    settings: Mapping[str, Any] | None = None,
+    name: str = "subject",
+    provider: Res | None = None,
+) -> list[Violation]:
+    """Run one resource policy on one resource, as Analyze would."""
+    policy = POLICIES[policy_name]
+    resources = [Res(resource_type, name, dict(props), provider=_provider_ref(provider))]
+    if provider is not None:
+        resources.append(provider)
+    return evaluate(resources, config_for(policy, settings), policies=[policy])
+
+
+def check_stack(
+    policy_name: str, resources: Iterable[Res], settings: Mapping[str, Any] | None = None
+) -> list[Violation]:
+    """Run one stack policy over the resources, as AnalyzeStack would."""
+    policy = POLICIES[policy_name]
+    return evaluate(list(resources), config_for(policy, settings), policies=[policy])
+
+
+def _provider_ref(provider: Res | None) -> str:
+    return f"{provider.urn}::provider-id" if provider is not None else ""
+
+
+def detail(violation: Violation) -> str:
+    """The policy's own message, without the description line and the remediation hint."""
+    lines = violation.message.splitlines()
+    return "\n".join(line for line in lines[1:] if not line.startswith("Remediation:"))
+
+
+def details(violations: Iterable[Violation]) -> list[str]:
+    return [detail(v) for v in violations]
+
+
+# ---------------------------------------------------------------------- compliant resources
+
+ACCOUNT = "111122223333"
+
+
+def arn(service: str, resource: str, region: str = "eu-west-1") -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+TAGS = {"project": "eks-platform", "stack": "test", "owner": "platform-team"}
+
+CLUSTER = {
+    "name": "eks-platform-test",
+    "version": "1.35",
+    "roleArn": f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
+    "vpcConfig": {
+        "subnetIds": ["subnet-0a", "subnet-0b", "subnet-0c"],
+        "endpointPrivateAccess": True,
+        "endpointPublicAccess": False,
+    },
+    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "encryptionConfig": {"provider": {"keyArn": arn("kms", "key/1234")}, "resources": ["secrets"]},
+    "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
+    "upgradePolicy": {"supportType": "STANDARD"},
+    "bootstrapSelfManagedAddons": False,
+    "tags": TAGS,
+}
+
+LAUNCH_TEMPLATE = {
+    "metadataOptions": {
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+        "httpEndpoint": "enabled",
+    },
+    "blockDeviceMappings": [
+        {
+            "deviceName": "/dev/xvda",
+            "ebs": {"encrypted": "true", "volumeType": "gp3", "volumeSize": 50},
+        }
+    ],
+    "networkInterfaces": [{"associatePublicIpAddress": "false"}],
+    "tags": TAGS,
+}
+
+NODE_GROUP = {
+    "clusterName": "eks-platform-test",
+    "nodeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/eks-node",
+    "subnetIds": ["subnet-1a", "subnet-1b", "subnet-1c"],
+    "launchTemplate": {"id": "lt-0123", "version": "1"},
+    "amiType": "AL2023_x86_64_STANDARD",
+    "scalingConfig": {"minSize": 2, "maxSize": 4, "desiredSize": 2},
+    "tags": TAGS,
+}
+
+ACCOUNT_ROOT_STATEMENT = {
+    "Sid": "AccountAdministersKey",
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+
+
+def document(*statements: Mapping[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+KMS_KEY = {
+    "description": "EKS secrets",
+    "enableKeyRotation": True,
+    "deletionWindowInDays": 30,
+    "policy": document(ACCOUNT_ROOT_STATEMENT),
+    "tags": TAGS,
+}
+
+LOG_GROUP = {
+    "name": "/aws/eks/eks-platform-test/cluster",
+    "retentionInDays": 90,
+    "kmsKeyId": arn("kms", "key/1"),
+}
+
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF"
+
+
+def irsa_trust(sub: Any = "system:serviceaccount:kube-system:aws-node", aud: bool = True) -> str:
+    tests = {f"{ISSUER}:sub": sub}
+    if aud:
+        tests[f"{ISSUER}:aud"] = "sts.amazonaws.com"
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": tests},
+        }
+    )
+
+
+def service_trust(service: str = "ec2.amazonaws.com") -> str:
+    return document(
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    )
+
+
+# ---------------------------------------------------------------------- a compliant stack
+
+
+@dataclass
+class Stack:
+    """A small but complete baseline stack; tests mutate parts and rebuild the list."""
+
+    vpc: Res
+    subnets: dict[str, Res]  # "<tier>-<az>" -> subnet
+    resources: list[Res]
+    cluster: Res
+    node_group: Res
+    node_role: Res
+
+    def named(self, name: str) -> Res:
+        return next(r for r in self.resources if r.name == name)
+
+    def without(self, *names: str) -> list[Res]:
+        return [r for r in self.resources if r.name not in names]
+
+
+ZONES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+
+
+def baseline_stack(unknown_ids: bool = False) -> Stack:
+    """VPC with public/private/intra subnets over 3 AZs, flow log, adopted default SG, a cluster
+    in the intra subnets, a node group in the private ones, its role, add-ons and log group.
+
+    With `unknown_ids`, every id/ARN a resource gets from another one is unknown (as at preview)
+    and relationships resolve only through property dependencies.
+    """
+
+    def ref(value: str) -> str:
+        return UNKNOWN_STR if unknown_ids else value
+
+    vpc = Res(
+        t.VPC,
+        "vpc",
+        {"cidrBlock": "10.0.0.0/16", "tags": TAGS},
+        outputs={"id": "vpc-1", "cidrBlock": "10.0.0.0/16"},
+    )
+    resources: list[Res] = [vpc]
+    igw = Res(t.INTERNET_GATEWAY, "igw", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]})
+    public_rt = Res(t.ROUTE_TABLE, "public-rt", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]})
+    private_rt = Res(t.ROUTE_TABLE, "private-rt", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]})
+    intra_rt = Res(t.ROUTE_TABLE, "intra-rt", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]})
+    nat = Res(t.NAT_GATEWAY, "nat", {"subnetId": ref("subnet-public-a")})
+    default_route = Res(
+        t.ROUTE,
+        "public-internet",
+        {
+            "routeTableId": ref("rtb-public"),
+            "destinationCidrBlock": "0.0.0.0/0",
+            "gatewayId": ref("igw-1"),
+        },
+        {"routeTableId": [public_rt], "gatewayId": [igw]},
+    )
+    nat_route = Res(
+        t.ROUTE,
+        "private-nat",
+        {
+            "routeTableId": ref("rtb-private"),
+            "destinationCidrBlock": "0.0.0.0/0",
+            "natGatewayId": ref("nat-1"),
+        },
+        {"routeTableId": [private_rt], "natGatewayId": [nat]},
+    )
+    resources += [igw, public_rt, private_rt, intra_rt, nat, default_route, nat_route]
+    subnets: dict[str, Res] = {}
+    for tier, table in (("public", public_rt), ("private", private_rt), ("intra", intra_rt)):
+        for index, zone in enumerate(ZONES):
+            name = f"{tier}-{zone[-1]}"
+            tags = {**TAGS, "tier": tier}
+            if tier == "public":
+                tags["kubernetes.io/role/elb"] = "1"
+            elif tier == "private":
+                tags["kubernetes.io/role/internal-elb"] = "1"
+            subnet = Res(
+                t.SUBNET,
+                name,
+                {
+                    "vpcId": ref("vpc-1"),
+                    "cidrBlock": f"10.0.{index}.0/24",
+                    "availabilityZone": zone,
+                    "mapPublicIpOnLaunch": False,
+                    "tags": tags,
+                },
+                {"vpcId": [vpc]},
+                outputs={
+                    "id": f"subnet-{name}",
+                    "availabilityZone": zone,
+                    "mapPublicIpOnLaunch": False,
+                    "tags": tags,
+                },
+            )
+            association = Res(
+                t.ROUTE_TABLE_ASSOCIATION,
+                f"{name}-assoc",
+                {"subnetId": ref(f"subnet-{name}"), "routeTableId": ref("rtb")},
+                {"subnetId": [subnet], "routeTableId": [table]},
+            )
+            subnets[name] = subnet
+            resources += [subnet, association]
+    flow_log_group = Res(
+        t.LOG_GROUP,
+        "flow-logs",
+        {"name": "/aws/vpc/test/flow-logs", "retentionInDays": 90, "kmsKeyId": ref("arn:key")},
+    )
+    flow_log = Res(
+        t.FLOW_LOG,
+        "flow-log",
+        {"vpcId": ref("vpc-1"), "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"},
+        {"vpcId": [vpc], "logDestination": [flow_log_group]},
+    )
+    default_sg = Res(
+        t.DEFAULT_SECURITY_GROUP, "default-sg", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]}
+    )
+    resources += [flow_log_group, flow_log, default_sg]
+
+    key = Res(t.KMS_KEY, "eks-key", dict(KMS_KEY), outputs={**KMS_KEY, "arn": arn("kms", "key/1")})
+    cluster_role = Res(
+        t.IAM_ROLE,
+        "cluster-role",
+        {"assumeRolePolicy": service_trust("eks.amazonaws.com")},
+        outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/cluster", "name": "cluster"},
+    )
+    node_role = Res(
+        t.IAM_ROLE,
+        "node-role",
+        {"assumeRolePolicy": service_trust()},
+        outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/node", "name": "node"},
+    )
+    attachments = [
+        Res(
+            t.IAM_ROLE_POLICY_ATTACHMENT,
+            f"node-{policy}",
+            {"role": ref("node"), "policyArn": f"arn:aws:iam::aws:policy/{policy}"},
+            {"role": [node_role]},
+        )
+        for policy in (
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonSSMManagedInstanceCore",
+        )
+    ]
+    cluster_log_group = Res(t.LOG_GROUP, "cluster-logs", dict(LOG_GROUP))
+    intra = [subnets[f"intra-{z[-1]}"] for z in ZONES]
+    private = [subnets[f"private-{z[-1]}"] for z in ZONES]
+    cluster = Res(
+        t.EKS_CLUSTER,
+        "cluster",
+        changed(
+            CLUSTER,
+            vpcConfig__subnetIds=[ref(f"subnet-{s.name}") for s in intra],
+            roleArn=ref("arn:cluster"),
+            encryptionConfig__provider__keyArn=ref("arn:key"),
+        ),
+        {"vpcConfig": intra, "roleArn": [cluster_role], "encryptionConfig": [key]},
+        extra_dependencies=[cluster_log_group],
+    )
+    template = Res(t.LAUNCH_TEMPLATE, "nodes-lt", dict(LAUNCH_TEMPLATE))
+    node_group = Res(
+        t.EKS_NODE_GROUP,
+        "nodes",
+        changed(
+            NODE_GROUP,
+            clusterName=ref("eks-platform-test"),
+            nodeRoleArn=ref("arn:node"),
+            subnetIds=[ref(f"subnet-{s.name}") for s in private],
+        ),
+        {
+            "clusterName": [cluster],
+            "nodeRoleArn": [node_role],
+            "subnetIds": private,
+            "launchTemplate": [template],
+        },
+    )
+    addons = [
+        Res(
+            t.EKS_ADDON,
+            f"addon-{name}",
+            {"clusterName": ref("eks-platform-test"), "addonName": name, "addonVersion": version},
+            {"clusterName": [cluster]},
+        )
+        for name, version in (
+            ("vpc-cni", "v1.21.1-eksbuild.1"),
+            ("kube-proxy", "v1.35.0-eksbuild.2"),
+            ("coredns", "v1.13.1-eksbuild.1"),
+            ("eks-pod-identity-agent", "v1.3.10-eksbuild.1"),
+        )
+    ]
+    resources += [
+        key,
+        cluster_role,
+        node_role,
+        *attachments,
+        cluster_log_group,
+        cluster,
+        template,
+        node_group,
+        *addons,
+    ]
+    return Stack(vpc, subnets, resources, cluster, node_group, node_role)
+
+
+# ---------------------------------------------------------------------- assertions
+
+
+def run(
+    policy_name: str,
+    resource_type: str,
+    props: Mapping[str, Any],
+    settings: Mapping[str, Any] | None = None,
+    provider: Res | None = None,
+) -> list[Violation]:
+    """Violations through the analyzer's args, after checking that the pure check agrees.
+
+    The pure path (`policy.evaluate` on a plain dict) and the analyzer path (Struct round trip,
+    unknown-checking proxy, config as floats) must report the same messages; where the pure path
+    raises UnknownValueError, the analyzer path must report its "can't run policy" advisory.
+    """
+    from pulumi_policy.proxy import UnknownValueError
+
+    violations = check(policy_name, resource_type, props, settings, provider=provider)
+    policy = POLICIES[policy_name]
+    try:
+        pure = policy.evaluate(
+            resource_type,
+            copy.deepcopy(dict(props)),
+            settings,
+            provider.inputs if provider else None,
+        )
+    except UnknownValueError as error:
+        assert [v.message for v in violations] == [
+            f"can't run policy '{policy_name}' during preview: {error.message}"
+        ]
+        assert all(v.level == "advisory" for v in violations)
+        return violations
+    assert sorted(pure) == sorted(details(violations)), (pure, details(violations))
+    return violations
+
+
+def expect(violations: Sequence[Violation], *fragments: str) -> None:
+    """Exactly one violation per fragment, each containing its fragment."""
+    texts = [v.message for v in violations]
+    assert len(texts) == len(fragments), texts
+    for fragment in fragments:
+        assert any(fragment in text for text in texts), (fragment, texts)
+
+
+def expect_unknown(violations: Sequence[Violation], path: str) -> None:
+    """The analyzer's advisory for a value unknown at preview."""
+    assert len(violations) == 1, [v.message for v in violations]
+    assert violations[0].level == "advisory"
+    assert (
+        "can't run policy" in violations[0].message
+        and f".{path} can't be known" in violations[0].message
+    )
