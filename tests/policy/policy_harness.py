@@ -257,7 +257,7 @@ def baseline_stack(unknown_ids: bool = False) -> Stack:
         t.VPC,
         "vpc",
         {"cidrBlock": "10.0.0.0/16", "tags": TAGS},
-        outputs={"id": "vpc-1", "cidrBlock": "10.0.0.0/16"},
+        outputs={"id": ref("vpc-1"), "cidrBlock": "10.0.0.0/16"},
     )
     resources: list[Res] = [vpc]
     igw = Res(t.INTERNET_GATEWAY, "igw", {"vpcId": ref("vpc-1")}, {"vpcId": [vpc]})
@@ -307,7 +307,7 @@ def baseline_stack(unknown_ids: bool = False) -> Stack:
                 },
                 {"vpcId": [vpc]},
                 outputs={
-                    "id": f"subnet-{name}",
+                    "id": ref(f"subnet-{name}"),
                     "availabilityZone": zone,
                     "mapPublicIpOnLaunch": False,
                     "tags": tags,
@@ -342,13 +342,13 @@ def baseline_stack(unknown_ids: bool = False) -> Stack:
         t.IAM_ROLE,
         "cluster-role",
         {"assumeRolePolicy": service_trust("eks.amazonaws.com")},
-        outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/cluster", "name": "cluster"},
+        outputs={"arn": ref(f"arn:aws:iam::{ACCOUNT}:role/cluster"), "name": ref("cluster")},
     )
     node_role = Res(
         t.IAM_ROLE,
         "node-role",
         {"assumeRolePolicy": service_trust()},
-        outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/node", "name": "node"},
+        outputs={"arn": ref(f"arn:aws:iam::{ACCOUNT}:role/node"), "name": ref("node")},
     )
     attachments = [
         Res(
@@ -476,3 +476,14 @@ def expect_unknown(violations: Sequence[Violation], path: str) -> None:
         "can't run policy" in violations[0].message
         and f".{path} can't be known" in violations[0].message
     )
+
+
+def place(resource: Res, subnets: Sequence[Res]) -> None:
+    """Put a cluster or node group into `subnets` (its ids and its property dependencies)."""
+    ids = [s.outputs["id"] if s.outputs else UNKNOWN_STR for s in subnets]
+    if resource.type == t.EKS_CLUSTER:
+        resource.inputs = changed(resource.inputs, vpcConfig__subnetIds=ids)
+        resource.refs = {**resource.refs, "vpcConfig": list(subnets)}
+    else:
+        resource.inputs = changed(resource.inputs, subnetIds=ids)
+        resource.refs = {**resource.refs, "subnetIds": list(subnets)}
