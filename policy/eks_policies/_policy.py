@@ -32,7 +32,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._graph import Finding, StackGraph
-from ._props import Props, to_plain
+from ._props import JsonDocumentError, Props, to_plain
 
 CIS_BENCHMARK = "CIS Amazon EKS Benchmark"
 CIS_BENCHMARK_VERSION = "1.8.0"
@@ -182,6 +182,8 @@ class BaselineResourcePolicy(ResourceValidationPolicy):
             return check(plain, resolved)  # type: ignore[call-arg]
         except UnknownValueError:
             raise
+        except JsonDocumentError as error:
+            return [str(error)]
         except Exception as error:  # a crash here would abort the whole preview
             return [_failure(error)]
 

@@ -176,7 +176,7 @@ def parse_json(value: Any, path: str) -> Any:
     raises UnknownValueError so the analyzer reports the standard "can't be known during
     preview" advisory; at `pulumi up` the value is resolved and the check runs for real.
     """
-    if value is None:
+    if value is None or value == "":
         return None
     if value is UNKNOWN:
         raise UnknownValueError(UNKNOWN_STRING_VALUE, path.split("."))
