@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from google.protobuf import json_format, struct_pb2
+from pulumi.output import Unknown
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -82,7 +83,7 @@ def _wire(value: Any) -> Any:
         return value
     if isinstance(value, int):
         return float(value)
-    if type(value).__name__ == "Unknown":  # pulumi.output.Unknown under mocks in preview
+    if isinstance(value, Unknown):  # what mocks record for an unknown input at preview
         return UNKNOWN_STRING_VALUE
     return str(value)
 

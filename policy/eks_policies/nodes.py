@@ -63,33 +63,28 @@ LAUNCH_TEMPLATE_IMDSV2 = BaselineResourcePolicy(
 # ------------------------------------------------------------------ launch-template-hop-limit
 
 
+# With no hop limit in the template, EKS managed node groups launch with 2 (pods can reach IMDS).
+EKS_DEFAULT_HOP_LIMIT = 2.0
+
+
 def check_hop_limit(props: Props, config: Config) -> list[str]:
-    maximum = to_number(config["maxHopLimit"])
+    maximum = float(config["maxHopLimit"])
     options, disabled = _metadata_options(props)
     if options is UNKNOWN:
         return [unknown_message("metadataOptions")]
     if disabled:
         return []
     raw = get(options, "httpPutResponseHopLimit")
-    limit = to_number(raw)
+    limit = to_number(raw) if raw is not None else EKS_DEFAULT_HOP_LIMIT
     if limit is UNKNOWN:
         return [unknown_message("metadataOptions.httpPutResponseHopLimit")]
     if limit is None:
-        if raw is not None:
-            return [f"metadataOptions.httpPutResponseHopLimit is {describe(raw)}, not a number"]
-        # Absent: the AMI or EKS picks it, and EKS managed node groups pick 2.
-        return (
-            [
-                "metadataOptions.httpPutResponseHopLimit is absent: the AMI or EKS decides (managed "
-                f"node groups use 2); set it to at most {fmt_number(maximum)}"  # type: ignore[arg-type]
-            ]
-            if maximum is not None and maximum < 2
-            else []
-        )
-    if maximum is not None and limit > maximum:
+        return [f"metadataOptions.httpPutResponseHopLimit is {describe(raw)}, not a number"]
+    if limit > maximum:
+        shown = f"absent (EKS default: {fmt_number(limit)})" if raw is None else fmt_number(limit)
         return [
-            f"metadataOptions.httpPutResponseHopLimit is {fmt_number(limit)}: pods can reach the "
-            f"node's instance metadata and its IAM role (allowed at most {fmt_number(maximum)})"
+            f"metadataOptions.httpPutResponseHopLimit is {shown}: pods can reach the node's "
+            f"instance metadata and its IAM role (allowed at most {fmt_number(maximum)})"
         ]
     return []
 

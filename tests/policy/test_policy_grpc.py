@@ -8,6 +8,7 @@ the port, and grpc/protobuf drift.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -54,19 +55,24 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
     return int(line)
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    env = {
-        **os.environ,
-        "PULUMI_CONFIG": json.dumps({"aws:region": "eu-west-1"}),
-        "PULUMI_PROJECT": "eks-platform",
-        "PULUMI_STACK": "test",
-        "PULUMI_DRY_RUN": "true",
-    }
+ENV = {
+    "PULUMI_CONFIG": json.dumps({"aws:region": "eu-west-1"}),
+    "PULUMI_PROJECT": "eks-platform",
+    "PULUMI_STACK": "test",
+    "PULUMI_DRY_RUN": "true",
+}
+# What the shim runs (from inside the pack directory), and the plain `python policy/`.
+LANGUAGE_HOST_ARGV = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."]
+PLAIN_ARGV = [sys.executable, "-u", str(POLICY_DIR)]
+
+
+@contextlib.contextmanager
+def serving(argv: list[str]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """Start the pack, connect to the port it prints, and always stop it afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        argv,
         cwd=POLICY_DIR,
-        env=env,
+        env={**os.environ, **ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -76,12 +82,7 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
         port = _read_port(process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(channel).result(timeout=RPC_TIMEOUT)
-        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-        stub.ConfigureStack(
-            proto.AnalyzerStackConfigureRequest(stack="test", project="eks-platform", dry_run=True),
-            timeout=RPC_TIMEOUT,
-        )
-        yield stub
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
     finally:
         if channel is not None:
             channel.close()
@@ -95,6 +96,22 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    with serving(LANGUAGE_HOST_ARGV) as stub:
+        stub.ConfigureStack(
+            proto.AnalyzerStackConfigureRequest(stack="test", project="eks-platform", dry_run=True),
+            timeout=RPC_TIMEOUT,
+        )
+        yield stub
+
+
+def test_plain_python_policy_dir_serves_the_same_pack() -> None:
+    with serving(PLAIN_ARGV) as stub:
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT)
+    assert [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
 
 
 def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
