@@ -123,6 +123,20 @@ def _failure(error: Exception) -> str:
     return f"the policy could not evaluate this resource ({type(error).__name__}: {error})"
 
 
+def _policy_args(info: PolicyInfo, severity: Severity) -> dict[str, Any]:
+    """The pulumi_policy keyword arguments both policy kinds share."""
+    return {
+        "name": info.name,
+        "description": _description(info.summary, info.benchmarks),
+        "enforcement_level": info.level,
+        "config_schema": PolicyConfigSchema({**info.settings, EXEMPT_RESOURCES: _EXEMPT_SCHEMA}),
+        "severity": severity,
+        "framework": info.benchmarks.framework(),
+        "tags": info.benchmarks.tags(),
+        "remediation_steps": info.remediation,
+    }
+
+
 class BaselineResourcePolicy(ResourceValidationPolicy):
     """A resource policy over one or more resource types, driven by a pure check."""
 
@@ -144,19 +158,7 @@ class BaselineResourcePolicy(ResourceValidationPolicy):
         self.info = PolicyInfo(
             name, "resource", level, summary, remediation, benchmarks, dict(settings or {})
         )
-        super().__init__(
-            name=name,
-            description=_description(summary, benchmarks),
-            validate=self._validate,
-            enforcement_level=level,
-            config_schema=PolicyConfigSchema(
-                {**self.info.settings, EXEMPT_RESOURCES: _EXEMPT_SCHEMA}
-            ),
-            severity=severity,
-            framework=benchmarks.framework(),
-            tags=benchmarks.tags(),
-            remediation_steps=remediation,
-        )
+        super().__init__(validate=self._validate, **_policy_args(self.info, severity))
 
     @property
     def resource_types(self) -> frozenset[str]:
@@ -217,19 +219,7 @@ class BaselineStackPolicy(StackValidationPolicy):
         self.info = PolicyInfo(
             name, "stack", level, summary, remediation, benchmarks, dict(settings or {})
         )
-        super().__init__(
-            name=name,
-            description=_description(summary, benchmarks),
-            validate=self._validate,
-            enforcement_level=level,
-            config_schema=PolicyConfigSchema(
-                {**self.info.settings, EXEMPT_RESOURCES: _EXEMPT_SCHEMA}
-            ),
-            severity=severity,
-            framework=benchmarks.framework(),
-            tags=benchmarks.tags(),
-            remediation_steps=remediation,
-        )
+        super().__init__(validate=self._validate, **_policy_args(self.info, severity))
 
     def evaluate(self, graph: StackGraph, config: Config | None = None) -> list[Finding]:
         """Findings for the stack, exempted resources left out."""
