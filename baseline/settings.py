@@ -186,6 +186,22 @@ class Settings:
 
 # ---------------------------------------------------------------------------- reader
 
+
+def _int_in(low: int, high: int) -> Callable[[Any], int | None]:
+    """A converter accepting integers (or their CLI strings) from low to high."""
+
+    def convert(v: Any) -> int | None:
+        if isinstance(v, bool):
+            return None
+        try:
+            number = int(str(v))
+        except ValueError:
+            return None
+        return number if low <= number <= high else None
+
+    return convert
+
+
 T = TypeVar("T")
 _MISSING = object()
 
@@ -233,16 +249,7 @@ class _Section:
         return self.get(name, default, convert, allowed)
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
-        def convert(v: Any) -> int | None:
-            if isinstance(v, bool):
-                return None
-            try:
-                number = int(str(v))
-            except ValueError:
-                return None
-            return number if low <= number <= high else None
-
-        return self.get(name, default, convert, f"an integer from {low} to {high}")
+        return self.get(name, default, _int_in(low, high), f"an integer from {low} to {high}")
 
     def boolean(self, name: str, default: bool) -> bool:
         def convert(v: Any) -> bool | None:
@@ -294,7 +301,7 @@ class _Section:
             _Section(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)
         ]
 
-    def finish(self, allowed_keys: str = "") -> None:
+    def finish(self) -> None:
         """Report keys nobody read: a typo must not silently fall back to a default."""
         for name in sorted(set(self.raw) - self.read):
             known = ", ".join(sorted(self.read))
@@ -354,17 +361,6 @@ def _network(s: _Section) -> NetworkSettings:
         vpc_cidr, az_count, zones, nat_mode, endpoints, services,
         private_prefix, public_prefix, intra_prefix, plan,
     )  # fmt: skip
-
-
-def _int_in(low: int, high: int) -> Callable[[Any], int | None]:
-    def convert(v: Any) -> int | None:
-        try:
-            number = int(str(v))
-        except ValueError:
-            return None
-        return number if low <= number <= high and not isinstance(v, bool) else None
-
-    return convert
 
 
 _PRIVATE_RANGES = tuple(

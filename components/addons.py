@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from baseline.monitoring import alarm_specs, dashboard_body
 from baseline.settings import MonitoringSettings
+from components.base import PlatformComponent
 from components.eks_addon import AddonTarget, create_addon, enabled_addons
 
 
@@ -30,7 +31,7 @@ class AddonsArgs:
     tags: Mapping[str, str]
 
 
-class Addons(pulumi.ComponentResource):
+class Addons(PlatformComponent):
     """coredns, EBS CSI, metrics-server, node monitoring and CloudWatch observability, each with
     its own role where it needs AWS access, created after the nodes they run on; then the
     dashboard and alarms that watch the cluster."""
@@ -38,8 +39,8 @@ class Addons(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("eks-platform:index:Addons", name, None, opts)
-        self._name, self._args = name, args
+        super().__init__("eks-platform:index:Addons", name, args.tags, opts)
+        self._args = args
         specs = enabled_addons(args.target.settings, args.auto_mode, before_compute=False)
         self.addons = {
             spec.name: create_addon(self, name, spec, args.target, depends_on=args.compute)
@@ -114,12 +115,6 @@ class Addons(pulumi.ComponentResource):
                 "prometheusEndpoint": self.prometheus_endpoint,
             }
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
-
-    def _tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name}
 
     def _prometheus(self) -> pulumi.Output[str]:
         """Amazon Managed Prometheus with an AWS-managed, agentless scraper inside the VPC:

@@ -13,6 +13,7 @@ from baseline import iam_documents as docs
 from baseline.iam_documents import AwsContext
 from baseline.settings import AddonSettings, ClusterSettings, ComputeSettings, NodeGroupSettings
 from components.audit_log import encrypted_log_group
+from components.base import PlatformComponent
 from components.eks_addon import AddonTarget, create_addon, enabled_addons
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
@@ -47,7 +48,7 @@ class ClusterArgs:
     tags: Mapping[str, str]
 
 
-class Cluster(pulumi.ComponentResource):
+class Cluster(PlatformComponent):
     """The EKS cluster, its identity and access, and its nodes.
 
     Created in the order a first `pulumi up` needs: KMS key and log group, control plane, OIDC
@@ -58,8 +59,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("eks-platform:index:Cluster", name, None, opts)
-        self._name, self._args = name, args
+        super().__init__("eks-platform:index:Cluster", name, args.tags, opts)
+        self._args = args
         a, s = args, args.settings
         auto = a.compute.auto_mode
         log_group_name = f"/aws/eks/{a.cluster_name}/cluster"
@@ -211,11 +212,6 @@ class Cluster(pulumi.ComponentResource):
         )
 
     # ------------------------------------------------------------------ helpers
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
-
-    def _tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name}
 
     def _role(
         self, label: str, trust: docs.Document, policies: Sequence[str]

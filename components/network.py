@@ -12,6 +12,7 @@ from baseline import iam_documents as docs
 from baseline.iam_documents import AwsContext
 from baseline.settings import NetworkSettings
 from components.audit_log import encrypted_log_group
+from components.base import PlatformComponent
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class NetworkArgs:
     tags: Mapping[str, str]
 
 
-class Network(pulumi.ComponentResource):
+class Network(PlatformComponent):
     """VPC with one public, private and intra subnet per AZ.
 
     Public subnets hold load balancers and NAT gateways only; nodes and pods run in the large
@@ -41,8 +42,7 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("eks-platform:index:Network", name, None, opts)
-        self._name = name
+        super().__init__("eks-platform:index:Network", name, args.tags, opts)
         self._args = args
         s = args.settings
         plan = s.plan
@@ -149,11 +149,6 @@ class Network(pulumi.ComponentResource):
         )
 
     # ------------------------------------------------------------------ helpers
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
-
-    def _tags(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        return {**self._args.tags, "Name": name, **(extra or {})}
 
     def _route_table(
         self, label: str, vpc: aws.ec2.Vpc, subnets: list[tuple[str, aws.ec2.Subnet]]

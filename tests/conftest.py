@@ -20,3 +20,9 @@ def prod() -> ProgramRun:
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def auto() -> ProgramRun:
+    """dev in EKS Auto Mode."""
+    return run_program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})

@@ -39,11 +39,6 @@ def irsa():
     return run_program("dev", {"addons": {"identity": "irsa"}})
 
 
-@pytest.fixture(scope="module")
-def auto():
-    return run_program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})
-
-
 def test_the_full_add_on_set(stack_run):
     assert set(addons(stack_run)) == set(BEFORE + AFTER)
 

@@ -17,11 +17,6 @@ ADMIN = "arn:aws:iam::111122223333:role/platform-admins"
 VIEWER = "arn:aws:iam::111122223333:user/auditor"
 
 
-@pytest.fixture(scope="module")
-def auto():
-    return run_program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})
-
-
 def test_private_endpoint_only_by_default(stack_run):
     vpc = stack_run.one(CLUSTER).inputs["vpcConfig"]
     assert vpc["endpointPrivateAccess"] is True
