@@ -94,7 +94,7 @@ class Cluster(PlatformComponent):
             ),
             opts=self._child(),
         )
-        node_role, self._node_role_policies = self._role(
+        node_role, node_role_policies = self._role(
             "node",
             docs.service_trust(a.aws, "ec2"),
             AUTO_MODE_NODE_POLICIES if auto else NODE_POLICIES,
@@ -172,11 +172,13 @@ class Cluster(PlatformComponent):
         )
         # Networking and credentials must exist before any node boots.
         self.bootstrap_addons = {
-            spec.name: create_addon(self, name, spec, self.addon_target, depends_on=[cluster])
+            spec.name: create_addon(self, name, spec, self.addon_target)
             for spec in enabled_addons(a.addons, auto, before_compute=True)
         }
+        node_prerequisites = [*node_role_policies, *self.bootstrap_addons.values()]
         self.node_groups = [
-            self._node_group(cluster, node_role, group) for group in a.compute.node_groups
+            self._node_group(cluster, node_role, group, node_prerequisites)
+            for group in a.compute.node_groups
         ]
 
         self.cluster_name = cluster.name
@@ -273,7 +275,11 @@ class Cluster(PlatformComponent):
         )
 
     def _node_group(
-        self, cluster: aws.eks.Cluster, node_role: aws.iam.Role, group: NodeGroupSettings
+        self,
+        cluster: aws.eks.Cluster,
+        node_role: aws.iam.Role,
+        group: NodeGroupSettings,
+        prerequisites: Sequence[pulumi.Resource],
     ) -> aws.eks.NodeGroup:
         a = self._args
         label = f"{self._name}-{group.name}"
@@ -336,7 +342,7 @@ class Cluster(PlatformComponent):
             opts=self._child(
                 # An autoscaler owns the desired size after creation; don't revert its decisions.
                 ignore_changes=["scalingConfig.desiredSize"],
-                depends_on=[*self._node_role_policies, *self.bootstrap_addons.values()],
+                depends_on=list(prerequisites),
             ),
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import json
 import logging
 import runpy
@@ -274,10 +275,12 @@ class MockedCloud(pulumi_mocks.Mocks):
                     "ipv6CidrBlock": "",
                 }
             elif typ == "aws:ec2/natGateway:NatGateway":
+                # AWS takes a free address of the subnet and the Elastic IP's public address.
+                subnet = ipaddress.ip_network(self.states[s["subnetId"]]["cidrBlock"])
                 out |= {
                     "networkInterfaceId": f"eni-{h17}",
-                    "privateIp": "10.0.224.10",
-                    "publicIp": "3.210.1.10",
+                    "privateIp": str(subnet[4 + int(h8[:2], 16) % (subnet.num_addresses - 5)]),
+                    "publicIp": self.states[s["allocationId"]]["publicIp"],
                 }
             elif typ == "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
                 out |= {"name": "default", "description": "default VPC security group"}
@@ -292,7 +295,9 @@ class MockedCloud(pulumi_mocks.Mocks):
                     if gateway
                     else [
                         {
-                            "dnsName": f"{rid}.{s.get('serviceName', '')}",
+                            "dnsName": f"{rid}-{h8}."
+                            f"{s['serviceName'].removeprefix(f'com.amazonaws.{self.region}.')}"
+                            f".{self.region}.vpce.amazonaws.com",
                             "hostedZoneId": "Z7HUB22UULQXV",
                         }
                     ],
