@@ -80,8 +80,8 @@ class Addons(PlatformComponent):
                 alarm_actions=[self.alarm_topic.arn],
                 ok_actions=[self.alarm_topic.arn],
                 tags=self._tags(f"{args.cluster_name}-{spec.key}"),
-                # Container Insights metrics appear once its add-on runs.
-                opts=self._child(depends_on=list(self.addons.values())),
+                # No wait for the add-ons: an alarm may exist before its metric does.
+                opts=self._child(),
             )
             for spec in alarm_specs(
                 args.min_nodes, args.monitoring.node_cpu_alarm_percent, insights

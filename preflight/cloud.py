@@ -27,6 +27,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from preflight.estimates import ancestors
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "__main__.py"
 PROJECT = "eks-platform"
@@ -538,16 +540,7 @@ class ProgramRun:
 
     def waits_for(self, resource: Registration, other: Registration) -> bool:
         """True when `resource` is created only after `other`, directly or through other resources."""
-        seen: set[str] = set()
-        todo = list(resource.dependencies)
-        while todo:
-            urn = todo.pop()
-            if urn == other.urn:
-                return True
-            if urn not in seen:
-                seen.add(urn)
-                todo.extend(self.by_urn(urn).dependencies)
-        return False
+        return other.urn in ancestors(resource, {r.urn: r for r in self.registrations})
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -562,11 +555,12 @@ def stacks() -> list[str]:
     return sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
 
 
-def _merge(base: Any, override: Any) -> Any:
+def merge_config(base: Any, override: Any) -> Any:
+    """`override` layered over `base`: objects merge key by key, anything else replaces."""
     if isinstance(base, Mapping) and isinstance(override, Mapping):
         merged = dict(base)
         for key, value in override.items():
-            merged[key] = _merge(base.get(key), value) if key in base else value
+            merged[key] = merge_config(base.get(key), value) if key in base else value
         return merged
     return override
 
@@ -592,7 +586,7 @@ def run_program(
     config = stack_config(stack)
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
-        merged = _merge(config.get(full), value)
+        merged = merge_config(config.get(full), value)
         if merged is None:
             config.pop(full, None)
         else:

@@ -1,0 +1,201 @@
+"""python -m preflight --stack <name> [--json] [--config key=value ...]
+
+The verdict of `pulumi preview --policy-pack policy` without credentials: runs the program for
+a stack against the mocked cloud, then reports the resources, the policy pack's verdicts, an
+estimated monthly cost and an estimated first-deploy time.
+
+Exit status: 0 when no mandatory policy is violated, 1 when one is, 2 when the stack's settings
+are invalid (the program's own message) or the stack does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from baseline.settings import SettingsError
+from preflight.cloud import ROOT, ProgramRun, Registration, merge_config, run_program, stacks
+from preflight.estimates import estimate_cost, estimate_deploy
+from preflight.verdicts import Violation, evaluate
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """`cluster.publicAccessCidrs=["203.0.113.0/24"]` -> {"cluster": {"publicAccessCidrs": [...]}}.
+
+    Keys are project keys (or `namespace:key`); a dotted key sets a field of an object; the
+    value is JSON when it parses as JSON, else a string.
+    """
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"--config wants key=value, got {text!r}")
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    path = [key] if ":" in key else key.split(".")
+    for part in reversed(path[1:]):
+        value = {part: value}
+    return {path[0]: value}
+
+
+def component_tree(registrations: Sequence[Registration]) -> list[dict[str, Any]]:
+    """Each component with the number of resources of each type it holds."""
+    children: dict[str | None, list[Registration]] = defaultdict(list)
+    for r in registrations:
+        children[r.parent].append(r)
+    components = [r for r in registrations if not r.custom]
+    return [
+        {
+            "name": c.name,
+            "type": c.type,
+            "total": len(children[c.urn]),
+            "by_type": _counts(r.type for r in children[c.urn]),
+        }
+        for c in sorted(components, key=lambda c: c.name)
+    ]
+
+
+def _counts(types: Iterable[str]) -> dict[str, int]:
+    """Count per type, largest first, ties by name: the same order on every run."""
+    return dict(sorted(Counter(types).items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def report(
+    run: ProgramRun, violations: Sequence[Violation], policy_config: str | None
+) -> dict[str, Any]:
+    resources = [r for r in run.registrations if r.custom]
+    cost = estimate_cost(run.registrations)
+    deploy = estimate_deploy(run.registrations)
+    return {
+        "stack": run.stack,
+        "resources": {
+            "total": len(resources),
+            "by_type": _counts(r.type for r in resources),
+            "components": component_tree(run.registrations),
+        },
+        "policy": {
+            "config": policy_config,
+            **{
+                level: [
+                    {
+                        "policy": v.policy,
+                        "resource_type": v.resource_type,
+                        "resource": v.resource_name,
+                        "message": v.message,
+                    }
+                    for v in violations
+                    if v.level == level
+                ]
+                for level in ("mandatory", "advisory")
+            },
+        },
+        "cost": {
+            "monthly_usd": cost.monthly_usd,
+            "region": cost.region,
+            "prices_as_of": cost.as_of,
+            "items": [i.as_dict() for i in cost.items],
+            "not_included": cost.not_included,
+        },
+        "deploy": {
+            "critical_path_minutes": deploy.critical_path_minutes,
+            "floor_minutes": deploy.floor_minutes,
+            "ratio_to_floor": deploy.ratio_to_floor,
+            "path": [
+                {"resource": s.name, "type": s.type, "minutes": s.minutes} for s in deploy.path
+            ],
+        },
+        "warnings": run.warnings,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [f"preflight: stack {data['stack']}: {data['resources']['total']} resources", ""]
+    lines.append("Resources by component")
+    for c in data["resources"]["components"]:
+        lines.append(f"  {c['name']} ({c['type']}): {c['total']}")
+        lines += [f"    {count:>3}  {typ}" for typ, count in c["by_type"].items()]
+    policy = data["policy"]
+    lines += [
+        "",
+        f"Policy verdicts ({policy['config'] or 'default levels'}): "
+        f"{len(policy['mandatory'])} mandatory, {len(policy['advisory'])} advisory",
+    ]
+    for level in ("mandatory", "advisory"):
+        lines += [
+            f"  [{level}] {v['policy']} {v['resource_type']}::{v['resource']}: {v['message']}"
+            for v in policy[level]
+        ]
+    cost = data["cost"]
+    lines += [
+        "",
+        f"Estimated monthly cost: {cost['monthly_usd']:.2f} USD "
+        f"({cost['region']} list prices as of {cost['prices_as_of']})",
+    ]
+    for i in cost["items"]:
+        note = f"  ({i['note']})" if "note" in i else ""
+        lines.append(
+            f"  {i['monthly_usd']:>9.2f}  {i['item']}: {i['quantity']:g} {i['unit']} x {i['unit_usd']}{note}"
+        )
+    lines.append(f"  Not included (usage-dependent): {cost['not_included']}.")
+    deploy = data["deploy"]
+    lines += [
+        "",
+        f"Estimated first deploy: {deploy['critical_path_minutes']} min on the critical path; "
+        f"floor {deploy['floor_minutes']} min (cluster -> node group -> slowest add-on that needs "
+        f"nodes), ratio {deploy['ratio_to_floor']}",
+    ]
+    lines += [f"  {s['minutes']:>5.1f} min  {s['type']}  {s['resource']}" for s in deploy["path"]]
+    if data["warnings"]:
+        lines += ["", "Warnings", *[f"  {w}" for w in data["warnings"]]]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m preflight", description=__doc__.split("\n\n")[1]
+    )
+    parser.add_argument("--stack", required=True, help=f"stack to check ({', '.join(stacks())})")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        type=parse_override,
+        metavar="KEY=VALUE",
+        help="override a setting for this run, e.g. cluster.publicAccessCidrs='[\"203.0.113.0/24\"]'",
+    )
+    parser.add_argument(
+        "--policy-config",
+        help="policy pack config (default: policy/config/<stack>.json when it exists)",
+    )
+    args = parser.parse_args(argv)
+
+    overrides: dict[str, Any] = {}
+    for override in args.config:
+        for key, value in override.items():
+            overrides[key] = merge_config(overrides.get(key), value) if key in overrides else value
+    try:
+        run = run_program(args.stack, overrides)
+    except (SettingsError, FileNotFoundError) as error:
+        if args.json:
+            print(json.dumps({"stack": args.stack, "error": str(error)}, indent=2))
+        else:
+            print(f"preflight: stack {args.stack}: {error}", file=sys.stderr)
+        return 2
+
+    default_config = ROOT / "policy" / "config" / f"{args.stack}.json"
+    policy_config = args.policy_config or (
+        str(default_config.relative_to(ROOT)) if default_config.exists() else None
+    )
+    violations = evaluate(run.registrations, ROOT / policy_config if policy_config else None)
+    data = report(run, violations, policy_config)
+    print(json.dumps(data, indent=2) if args.json else render(data))
+    return 1 if data["policy"]["mandatory"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
