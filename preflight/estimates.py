@@ -253,7 +253,7 @@ def critical_path(
             raise ValueError(f"dependency cycle through {urn}")
         r = by_urn[urn]
         best, previous = 0.0, None
-        for dep in r.dependencies:
+        for dep in sorted(r.dependencies):  # sorted: ties resolve the same way every run
             if dep in by_urn and (t := visit(dep, active | {urn})) > best:
                 best, previous = t, dep
         finish[urn] = (best + create_minutes(r.type, r.custom, durations), previous)
@@ -261,7 +261,7 @@ def critical_path(
 
     if not by_urn:
         return ()
-    end = max(by_urn, key=lambda u: visit(u, frozenset()))
+    end = max(sorted(by_urn), key=lambda u: visit(u, frozenset()))
     path: list[Step] = []
     urn: str | None = end
     while urn is not None:
