@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from baseline import settings as settings_module
 from baseline.settings import load_settings
 
@@ -81,3 +83,14 @@ def test_readme_commands_exist():
         assert (ROOT / command).stat().st_mode & 0o111
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./scripts/test" in ci
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pasted_preflight_output_is_current(stack):
+    from preflight.readme import block, current_output
+
+    pasted = block(stack).search(README)
+    assert pasted, f"README lacks the preflight block for {stack}"
+    assert pasted.group(2) == current_output(stack), (
+        "refresh it: venv/bin/python -m preflight.readme"
+    )
