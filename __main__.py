@@ -2,9 +2,11 @@
 
 import pulumi
 
+from baseline.addon_catalog import default_storage_class_provisioner
 from baseline.program import availability_zones, aws_context, read_settings
 from components.addons import Addons, AddonsArgs
 from components.cluster import Cluster, ClusterArgs
+from components.controllers import Controllers, ControllersArgs
 from components.network import Network, NetworkArgs
 
 settings = read_settings()
@@ -56,6 +58,26 @@ addons = Addons(
         tags=settings.common_tags,
     ),
 )
+
+# Opt-in: needs the Kubernetes API, so `pulumi up` must run where the endpoint is reachable.
+if settings.controllers.enabled:
+    Controllers(
+        "controllers",
+        ControllersArgs(
+            settings=settings.controllers,
+            cluster_name=settings.cluster_name,
+            kubeconfig=cluster.kubeconfig,
+            vpc_id=network.vpc_id,
+            node_subnet_ids=network.private_subnet_ids,
+            cluster_security_group_id=cluster.cluster_security_group_id,
+            default_storage_class_provisioner=default_storage_class_provisioner(
+                settings.addons, settings.compute.auto_mode
+            ),
+            runs_on=[*cluster.compute, *addons.addons.values()],
+            aws=aws,
+            tags=settings.common_tags,
+        ),
+    )
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)

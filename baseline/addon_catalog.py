@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from baseline.settings import AddonSettings
 
 
 @dataclass(frozen=True)
@@ -122,3 +125,20 @@ def merge_configuration(base: dict, override: Mapping[str, Any] | None) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def default_storage_class_provisioner(addons: AddonSettings, auto_mode: bool) -> str | None:
+    """The CSI provisioner a baseline gp3 default StorageClass needs, or None when the EBS CSI
+    add-on already creates its own default class (or no EBS CSI driver runs at all)."""
+    if auto_mode:
+        return "ebs.csi.eks.amazonaws.com"  # Auto Mode's built-in EBS driver ships no default class
+    override = addons.overrides.get("aws-ebs-csi-driver")
+    if override and not override.enabled:
+        return None
+    config = merge_configuration(
+        default_configuration(
+            "aws-ebs-csi-driver", addons.prefix_delegation, addons.warm_prefix_target
+        ),
+        override.configuration_values if override else None,
+    )
+    return None if (config.get("defaultStorageClass") or {}).get("enabled") else "ebs.csi.aws.com"

@@ -157,6 +157,27 @@ class AddonSettings:
 
 
 @dataclass(frozen=True)
+class ControllerSettings:
+    """In-cluster controllers installed through the Kubernetes API (opt-in: see README)."""
+
+    enabled: bool = False
+    load_balancer_controller: bool = True
+    load_balancer_controller_chart: str = "1.14.0"
+    karpenter: bool = True
+    karpenter_chart: str = "1.8.1"
+    karpenter_cpu_limit: int = 200
+    karpenter_memory_limit_gib: int = 800
+
+    @property
+    def run_load_balancer_controller(self) -> bool:
+        return self.enabled and self.load_balancer_controller
+
+    @property
+    def run_karpenter(self) -> bool:
+        return self.enabled and self.karpenter
+
+
+@dataclass(frozen=True)
 class MonitoringSettings:
     alarm_emails: tuple[str, ...] = ()
     prometheus: bool = False
@@ -176,6 +197,7 @@ class Settings:
     compute: ComputeSettings
     addons: AddonSettings
     monitoring: MonitoringSettings
+    controllers: ControllerSettings = ControllerSettings()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -593,6 +615,46 @@ def _monitoring(s: _Section) -> MonitoringSettings:
     return monitoring
 
 
+CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def _controllers(s: _Section, compute: ComputeSettings) -> ControllerSettings:
+    d = ControllerSettings()
+    enabled = s.boolean("enabled", d.enabled)
+    lbc = s.boolean("loadBalancerController", d.load_balancer_controller)
+    karpenter = s.boolean("karpenter", d.karpenter)
+    charts = {}
+    for key, default in (
+        ("loadBalancerControllerChartVersion", d.load_balancer_controller_chart),
+        ("karpenterChartVersion", d.karpenter_chart),
+    ):
+        charts[key] = s.string(key, default)
+        if not CHART_VERSION.match(charts[key]):
+            s.fail(key, charts[key], "an exact chart version such as 1.2.3 (pinned, never a range)")
+    if enabled and compute.auto_mode:
+        for key, on, runs in (
+            ("loadBalancerController", lbc, "load balancing"),
+            ("karpenter", karpenter, "Karpenter-based compute"),
+        ):
+            if on:
+                s.fail(
+                    key, True, f"false when compute.mode is 'auto': Auto Mode already runs {runs}"
+                )
+    controllers = ControllerSettings(
+        enabled=enabled,
+        load_balancer_controller=lbc,
+        load_balancer_controller_chart=charts["loadBalancerControllerChartVersion"],
+        karpenter=karpenter,
+        karpenter_chart=charts["karpenterChartVersion"],
+        karpenter_cpu_limit=s.integer("karpenterCpuLimit", d.karpenter_cpu_limit, 1, 100000),
+        karpenter_memory_limit_gib=s.integer(
+            "karpenterMemoryLimitGib", d.karpenter_memory_limit_gib, 1, 1000000
+        ),
+    )
+    s.finish()
+    return controllers
+
+
 def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = None) -> Settings:
     """Parse and validate the project config; raise SettingsError with every problem found."""
     problems: list[str] = []
@@ -626,6 +688,7 @@ def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = No
     )
     tags = root.string_map("tags")
 
+    compute = _compute(root.section("compute"), warnings)
     settings = Settings(
         stack=stack,
         owner=owner,
@@ -635,9 +698,10 @@ def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = No
         tags=tags,
         network=_network(root.section("network")),
         cluster=_cluster(root.section("cluster")),
-        compute=_compute(root.section("compute"), warnings),
+        compute=compute,
         addons=_addons(root.section("addons")),
         monitoring=_monitoring(root.section("monitoring")),
+        controllers=_controllers(root.section("controllers"), compute),
         warnings=tuple(warnings),
     )
     root.finish()

@@ -439,6 +439,40 @@ class MockedCloud(pulumi_mocks.Mocks):
                     region=False,
                 ),
             }
+        if typ == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{s['name']}"
+            return url, {"arn": self.arn("sqs", s["name"]), "url": url}
+        if typ == "aws:sqs/queuePolicy:QueuePolicy":
+            return s["queueUrl"], {}
+        if typ == "aws:cloudwatch/eventRule:EventRule":
+            return s["name"], {"arn": self.arn("events", f"rule/{s['name']}")}
+        if typ == "aws:cloudwatch/eventTarget:EventTarget":
+            return f"{s['rule']}-{s['targetId']}", {}
+        if typ == "aws:ec2/tag:Tag":
+            return f"{s['resourceId']},{s['key']}", {}
+        if typ == "pulumi:providers:kubernetes":
+            return _uuid(seed), {}
+        if typ == "kubernetes:helm.sh/v3:Release":
+            return f"{s['namespace']}/{s['name']}", {
+                "status": {
+                    "name": s["name"],
+                    "namespace": s["namespace"],
+                    "chart": s["chart"].rsplit("/", 1)[-1],
+                    "version": s["version"],
+                    "revision": 1,
+                    "status": "deployed",
+                }
+            }
+        if typ.startswith(
+            "kubernetes:"
+        ):  # a Kubernetes object: the API server adds uid and version
+            meta = {
+                **s.get("metadata", {}),
+                "uid": _uuid(seed),
+                "resourceVersion": "1",
+                "generation": 1,
+            }
+            return meta["name"], {"metadata": meta}
         raise NotImplementedError(
             f"the mocked cloud does not know resource type {typ} ({name}); add its real outputs to preflight/cloud.py"
         )
