@@ -43,7 +43,7 @@ class Addons(PlatformComponent):
         self._args = args
         specs = enabled_addons(args.target.settings, args.auto_mode, before_compute=False)
         self.addons = {
-            spec.name: create_addon(self, name, spec, args.target, depends_on=args.compute)
+            spec.name: create_addon(self, spec, args.target, depends_on=args.compute)
             for spec in specs
         }
         insights = "amazon-cloudwatch-observability" in self.addons

@@ -172,7 +172,7 @@ class Cluster(PlatformComponent):
         )
         # Networking and credentials must exist before any node boots.
         self.bootstrap_addons = {
-            spec.name: create_addon(self, name, spec, self.addon_target)
+            spec.name: create_addon(self, spec, self.addon_target)
             for spec in enabled_addons(a.addons, auto, before_compute=True)
         }
         node_prerequisites = [*node_role_policies, *self.bootstrap_addons.values()]
@@ -219,23 +219,13 @@ class Cluster(PlatformComponent):
         self, label: str, trust: docs.Document, policies: Sequence[str]
     ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
         a = self._args
-        role = aws.iam.Role(
-            f"{self._name}-{label}",
-            description=f"EKS {label} role of {a.cluster_name} ({a.stack})",
-            assume_role_policy=docs.to_json(trust),
+        return self.add_role(
+            label,
+            f"EKS {label} role of {a.cluster_name} ({a.stack})",
+            docs.to_json(trust),
+            [a.aws.managed_policy_arn(policy) for policy in policies],
             tags=self._tags(f"{a.cluster_name}-{label}"),
-            opts=self._child(),
         )
-        attachments = [
-            aws.iam.RolePolicyAttachment(
-                f"{self._name}-{label}-{policy}",
-                role=role.name,
-                policy_arn=a.aws.managed_policy_arn(policy),
-                opts=self._child(),
-            )
-            for policy in policies
-        ]
-        return role, attachments
 
     def _access_entries(self, cluster: aws.eks.Cluster) -> None:
         a = self._args

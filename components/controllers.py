@@ -95,12 +95,11 @@ class Controllers(PlatformComponent):
         self, label: str, service_account: str, policy: pulumi.Input[str]
     ) -> aws.eks.PodIdentityAssociation:
         a = self._args
-        role = aws.iam.Role(
-            f"{self._name}-{label}",
-            description=f"{label} of {a.cluster_name} ({NAMESPACE}/{service_account})",
-            assume_role_policy=docs.to_json(docs.pod_identity_trust(a.aws)),
+        role, _ = self.add_role(
+            label,
+            f"{label} of {a.cluster_name} ({NAMESPACE}/{service_account})",
+            docs.to_json(docs.pod_identity_trust(a.aws)),
             tags=self._tags(f"{a.cluster_name}-{label}"),
-            opts=self._child(),
         )
         aws.iam.RolePolicy(
             f"{self._name}-{label}", role=role.name, policy=policy, opts=self._child()
@@ -144,22 +143,13 @@ class Controllers(PlatformComponent):
 
     def _karpenter(self) -> k8s.helm.v3.Release:
         a = self._args
-        node_role = aws.iam.Role(
-            f"{self._name}-karpenter-node",
-            description=f"Nodes Karpenter launches for {a.cluster_name}",
-            assume_role_policy=docs.to_json(docs.service_trust(a.aws, "ec2")),
+        node_role, node_policies = self.add_role(
+            "karpenter-node",
+            f"Nodes Karpenter launches for {a.cluster_name}",
+            docs.to_json(docs.service_trust(a.aws, "ec2")),
+            [a.aws.managed_policy_arn(policy) for policy in NODE_POLICIES],
             tags=self._tags(f"{a.cluster_name}-karpenter-node"),
-            opts=self._child(),
         )
-        node_policies = [
-            aws.iam.RolePolicyAttachment(
-                f"{self._name}-karpenter-node-{policy}",
-                role=node_role.name,
-                policy_arn=a.aws.managed_policy_arn(policy),
-                opts=self._child(),
-            )
-            for policy in NODE_POLICIES
-        ]
         node_access = aws.eks.AccessEntry(
             f"{self._name}-karpenter-node",
             cluster_name=a.cluster_name,

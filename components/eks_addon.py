@@ -18,6 +18,7 @@ from baseline import iam_documents as docs
 from baseline.addon_catalog import ADDONS, AddonSpec, default_configuration, merge_configuration
 from baseline.iam_documents import AwsContext
 from baseline.settings import AddonSettings
+from components.base import PlatformComponent
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,7 @@ def enabled_addons(
     return chosen
 
 
-def addon_role(
-    parent: pulumi.Resource, prefix: str, spec: AddonSpec, target: AddonTarget
-) -> aws.iam.Role:
+def addon_role(parent: PlatformComponent, spec: AddonSpec, target: AddonTarget) -> aws.iam.Role:
     """The add-on's own role: trusted by Pod Identity, or by IRSA scoped to its service account."""
     assert spec.service_account, f"{spec.name} needs no AWS credentials"
     if target.settings.identity == "pod-identity":
@@ -72,26 +71,18 @@ def addon_role(
                 docs.irsa_trust(a[0], a[1].removeprefix("https://"), spec.service_account)
             )
         )
-    role = aws.iam.Role(
-        f"{prefix}-{spec.name}",
-        description=f"EKS add-on {spec.name} ({spec.service_account})",
-        assume_role_policy=trust,
+    role, _ = parent.add_role(
+        spec.name,
+        f"EKS add-on {spec.name} ({spec.service_account})",
+        trust,
+        [target.aws.managed_policy_arn(policy) for policy in spec.managed_policies],
         tags={**target.tags, "eks-addon": spec.name},
-        opts=pulumi.ResourceOptions(parent=parent),
     )
-    for policy in spec.managed_policies:
-        aws.iam.RolePolicyAttachment(
-            f"{prefix}-{spec.name}-{policy.split('/')[-1]}",
-            role=role.name,
-            policy_arn=target.aws.managed_policy_arn(policy),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
     return role
 
 
 def create_addon(
-    parent: pulumi.Resource,
-    prefix: str,
+    parent: PlatformComponent,
     spec: AddonSpec,
     target: AddonTarget,
     depends_on: Sequence[pulumi.Resource] = (),
@@ -103,11 +94,11 @@ def create_addon(
         default_configuration(spec.name, settings.prefix_delegation, settings.warm_prefix_target),
         override.configuration_values if override else None,
     )
-    role = addon_role(parent, prefix, spec, target) if spec.managed_policies else None
+    role = addon_role(parent, spec, target) if spec.managed_policies else None
     pod_identity = role is not None and settings.identity == "pod-identity"
     service_account = (spec.service_account or "/").split("/")[1]  # the add-on picks the namespace
     return aws.eks.Addon(
-        f"{prefix}-{spec.name}",
+        f"{parent.child_prefix}-{spec.name}",
         cluster_name=target.cluster_name,
         addon_name=spec.name,
         addon_version=addon_version(spec.name, target),

@@ -199,12 +199,11 @@ class Network(PlatformComponent):
             aws_context=a.aws,
             tags=a.tags,
         )
-        role = aws.iam.Role(
-            f"{self._name}-flow-logs",
-            description=f"Lets VPC flow logs of {a.cluster_name} write to {group_name}",
-            assume_role_policy=docs.to_json(docs.flow_logs_trust(a.aws)),
+        role, _ = self.add_role(
+            "flow-logs",
+            f"Lets VPC flow logs of {a.cluster_name} write to {group_name}",
+            docs.to_json(docs.flow_logs_trust(a.aws)),
             tags=self._tags(f"{a.cluster_name}-flow-logs"),
-            opts=self._child(),
         )
         aws.iam.RolePolicy(
             f"{self._name}-flow-logs",
