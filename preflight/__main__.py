@@ -87,7 +87,10 @@ def report(
                         "resource": v.resource_name,
                         "message": v.message,
                     }
-                    for v in violations
+                    for v in sorted(
+                        violations,
+                        key=lambda v: (v.policy, v.resource_type, v.resource_name, v.message),
+                    )
                     if v.level == level
                 ]
                 for level in ("mandatory", "advisory")

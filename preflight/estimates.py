@@ -114,7 +114,7 @@ def estimate_cost(
     )
 
     volume_gb = _launch_template_volumes(resources)
-    for group in _of(resources, "aws:eks/nodeGroup:NodeGroup"):
+    for group in sorted(_of(resources, "aws:eks/nodeGroup:NodeGroup"), key=lambda g: g.name):
         scaling = group.inputs.get("scalingConfig") or {}
         desired, minimum = float(scaling.get("desiredSize", 0)), float(scaling.get("minSize", 0))
         instance = (group.inputs.get("instanceTypes") or ["?"])[0]
