@@ -68,7 +68,6 @@ if settings.controllers.enabled:
             cluster_name=settings.cluster_name,
             kubeconfig=cluster.kubeconfig,
             vpc_id=network.vpc_id,
-            node_subnet_ids=network.private_subnet_ids,
             cluster_security_group_id=cluster.cluster_security_group_id,
             default_storage_class_provisioner=default_storage_class_provisioner(
                 settings.addons, settings.compute.auto_mode

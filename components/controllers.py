@@ -28,11 +28,11 @@ from baseline.iam_documents import AwsContext
 from baseline.settings import ControllerSettings
 from components.base import PlatformComponent
 from components.cluster import NODE_POLICIES
+from components.network import DISCOVERY_TAG
 
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 KARPENTER_SERVICE_ACCOUNT = "karpenter"
 NAMESPACE = "kube-system"
-DISCOVERY_TAG = "karpenter.sh/discovery"
 # EventBridge events Karpenter acts on before AWS takes an instance away.
 INTERRUPTION_EVENTS = {
     "spot-interruption": {
@@ -54,7 +54,6 @@ class ControllersArgs:
     cluster_name: str
     kubeconfig: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
-    node_subnet_ids: Sequence[pulumi.Input[str]]
     cluster_security_group_id: pulumi.Input[str]
     # None when an add-on already provides a default StorageClass; else the CSI provisioner to use.
     default_storage_class_provisioner: str | None
@@ -199,19 +198,16 @@ class Controllers(PlatformComponent):
                 )
             ),
         )
-        discovery = [
-            aws.ec2.Tag(
-                f"{self._name}-karpenter-discovery-{label}",
-                resource_id=resource_id,
-                key=DISCOVERY_TAG,
-                value=a.cluster_name,
-                opts=self._child(),
-            )
-            for label, resource_id in [
-                ("cluster-sg", a.cluster_security_group_id),
-                *((f"subnet-{i}", subnet) for i, subnet in enumerate(a.node_subnet_ids)),
-            ]
-        ]
+        # The private subnets carry the discovery tag from the network; the cluster security group
+        # is created by EKS, so it gets the tag here (never tag our own resources this way: a
+        # second owner of their tags would be reverted on the next update).
+        discovery = aws.ec2.Tag(
+            f"{self._name}-karpenter-discovery-cluster-sg",
+            resource_id=a.cluster_security_group_id,
+            key=DISCOVERY_TAG,
+            value=a.cluster_name,
+            opts=self._child(),
+        )
         release = k8s.helm.v3.Release(
             f"{self._name}-karpenter",
             name="karpenter",
@@ -240,7 +236,7 @@ class Controllers(PlatformComponent):
                 "controller": {"resources": {"requests": {"cpu": "500m", "memory": "512Mi"}}},
             },
             atomic=True,
-            opts=self._k8s(association, node_access, *node_policies, *targets, *discovery),
+            opts=self._k8s(association, node_access, discovery, *node_policies, *targets),
         )
         node_class = k8s.apiextensions.CustomResource(
             f"{self._name}-karpenter-node-class",

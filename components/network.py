@@ -14,6 +14,8 @@ from baseline.settings import NetworkSettings
 from components.audit_log import encrypted_log_group
 from components.base import PlatformComponent
 
+DISCOVERY_TAG = "karpenter.sh/discovery"
+
 
 @dataclass(frozen=True)
 class NetworkArgs:
@@ -87,7 +89,15 @@ class Network(PlatformComponent):
         ]
         private = [
             subnet(
-                "private", i, az.private, {"kubernetes.io/role/internal-elb": "1", **cluster_tag}
+                "private",
+                i,
+                az.private,
+                # Karpenter finds the node subnets by this tag (when it runs; harmless otherwise).
+                {
+                    "kubernetes.io/role/internal-elb": "1",
+                    DISCOVERY_TAG: args.cluster_name,
+                    **cluster_tag,
+                },
             )
             for i, az in enumerate(plan.azs)
         ]

@@ -188,12 +188,15 @@ def test_node_class_is_hardened_and_found_by_discovery_tags(on):
     assert spec["subnetSelectorTerms"] == [
         {"tags": {"karpenter.sh/discovery": "eks-platform-prod"}}
     ]
-    tagged = {
-        t.inputs["resourceId"]
-        for t in on.of_type("aws:ec2/tag:Tag")
-        if t.inputs["key"] == "karpenter.sh/discovery"
-    }
-    assert tagged == {*on.outputs["privateSubnetIds"], on.outputs["clusterSecurityGroupId"]}
+    # EKS creates the cluster security group, so it is tagged here; the subnets carry the tag themselves.
+    [sg_tag] = on.of_type("aws:ec2/tag:Tag")
+    assert sg_tag.inputs["resourceId"] == on.outputs["clusterSecurityGroupId"]
+    assert sg_tag.inputs["key"] == "karpenter.sh/discovery"
+    private = [
+        s for s in on.of_type("aws:ec2/subnet:Subnet") if s.id in on.outputs["privateSubnetIds"]
+    ]
+    assert len(private) == 3
+    assert all(s.inputs["tags"]["karpenter.sh/discovery"] == "eks-platform-prod" for s in private)
 
 
 def test_node_pool_limits_from_settings_and_consolidation():
