@@ -66,6 +66,7 @@ if settings.controllers.enabled:
         ControllersArgs(
             settings=settings.controllers,
             cluster_name=settings.cluster_name,
+            eks_cluster_name=cluster.cluster_name,
             kubeconfig=cluster.kubeconfig,
             vpc_id=network.vpc_id,
             cluster_security_group_id=cluster.cluster_security_group_id,

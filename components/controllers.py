@@ -51,7 +51,9 @@ INTERRUPTION_EVENTS = {
 @dataclass(frozen=True)
 class ControllersArgs:
     settings: ControllerSettings
-    cluster_name: str
+    cluster_name: str  # for names and values
+    # The cluster resource's name output: what EKS resources refer to, so they wait for the cluster.
+    eks_cluster_name: pulumi.Input[str]
     kubeconfig: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     cluster_security_group_id: pulumi.Input[str]
@@ -105,7 +107,7 @@ class Controllers(PlatformComponent):
         )
         return aws.eks.PodIdentityAssociation(
             f"{self._name}-{label}",
-            cluster_name=a.cluster_name,
+            cluster_name=a.eks_cluster_name,
             namespace=NAMESPACE,
             service_account=service_account,
             role_arn=role.arn,
@@ -151,7 +153,7 @@ class Controllers(PlatformComponent):
         )
         node_access = aws.eks.AccessEntry(
             f"{self._name}-karpenter-node",
-            cluster_name=a.cluster_name,
+            cluster_name=a.eks_cluster_name,
             principal_arn=node_role.arn,
             type="EC2_LINUX",
             tags=self._tags(f"{a.cluster_name}-karpenter-node"),

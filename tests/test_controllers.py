@@ -273,3 +273,13 @@ def test_auto_mode_gets_only_a_default_storage_class():
 
 def test_the_policy_pack_passes_with_controllers_on(on):
     assert evaluate(on.registrations, "policy/config/prod.json") == []
+
+
+def test_eks_resources_of_the_controllers_wait_for_the_cluster(on):
+    cluster = on.one("aws:eks/cluster:Cluster")
+    for typ in (
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+        "aws:eks/accessEntry:AccessEntry",
+    ):
+        for r in on.of_type(typ):
+            assert on.waits_for(r, cluster), r.name
