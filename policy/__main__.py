@@ -1,7 +1,8 @@
 """The pack as the Pulumi CLI runs it: serves the policies over gRPC and blocks (never import it)."""
 
-from eks_policies import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+from eks_policies import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME
 
 PolicyPack(
     name=PACK_NAME,

@@ -1,1 +1,2 @@
-"""Offline runs of the Pulumi program: the mocked cloud, policy verdicts, cost and deploy-time estimates."""
+"""`python -m preflight`: the offline report of a stack (resources, policy verdicts, estimated
+cost and first-deploy time), built on `offline/`."""

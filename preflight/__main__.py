@@ -17,10 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from baseline.settings import SettingsError
-from preflight.cloud import ROOT, ProgramRun, Registration, merge_config, run_program, stacks
+from config import SettingsError
+from config.merge import deep_merge
+from offline.analyzer import Violation, evaluate
+from offline.recorder import Registration
+from offline.runner import ROOT, ProgramRun, run_program, stacks
 from preflight.estimates import estimate_cost, estimate_deploy
-from preflight.verdicts import Violation, evaluate
 
 
 def parse_override(text: str) -> dict[str, Any]:
@@ -180,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides: dict[str, Any] = {}
     for override in args.config:
         for key, value in override.items():
-            overrides[key] = merge_config(overrides.get(key), value) if key in overrides else value
+            overrides[key] = deep_merge(overrides.get(key), value) if key in overrides else value
     try:
         run = run_program(args.stack, overrides)
     except (SettingsError, FileNotFoundError) as error:

@@ -1,8 +1,9 @@
 """Monthly cost and first-deploy time of a stack, estimated from what the program registers.
 
-Pure functions over registrations (anything with urn, type, name, custom, inputs and
-dependencies) and two data files kept beside this module: `prices.json` (list prices with their
-region, date and source) and `durations.json` (typical create times per resource type).
+Pure functions over registrations (`offline.recorder.Registration`, or anything with its urn,
+id, type, name, custom, inputs and dependencies) and two data files kept beside this module:
+`prices.json` (list prices with their region, date and source) and `durations.json` (typical
+create times per resource type).
 """
 
 from __future__ import annotations
@@ -12,19 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from offline.recorder import Registration, ancestors
 
 HERE = Path(__file__).resolve().parent
-
-
-class Resource(Protocol):
-    urn: str
-    id: str
-    type: str
-    name: str
-    custom: bool
-    inputs: Mapping[str, Any]
-    dependencies: Sequence[str]
 
 
 @cache
@@ -60,12 +53,12 @@ class CostEstimate:
         return round(sum(i.monthly_usd for i in self.items), 2)
 
 
-def _of(resources: Sequence[Resource], typ: str) -> list[Resource]:
+def _of(resources: Sequence[Registration], typ: str) -> list[Registration]:
     return [r for r in resources if r.type == typ]
 
 
 def estimate_cost(
-    resources: Iterable[Resource], prices: Mapping[str, Any] | None = None
+    resources: Iterable[Registration], prices: Mapping[str, Any] | None = None
 ) -> CostEstimate:
     """Monthly list-price estimate; node groups are priced at their desired size (min in the note)."""
     p = prices or load_data("prices.json")
@@ -192,7 +185,7 @@ def estimate_cost(
     )
 
 
-def _launch_template_volumes(resources: Sequence[Resource]) -> dict[str, float]:
+def _launch_template_volumes(resources: Sequence[Registration]) -> dict[str, float]:
     """Root volume GiB per launch template id (ids as node groups refer to them)."""
     sizes = {}
     for template in _of(resources, "aws:ec2/launchTemplate:LaunchTemplate"):
@@ -235,7 +228,7 @@ def create_minutes(typ: str, custom: bool, durations: Mapping[str, Any] | None =
 
 
 def critical_path(
-    resources: Iterable[Resource], durations: Mapping[str, Any] | None = None
+    resources: Iterable[Registration], durations: Mapping[str, Any] | None = None
 ) -> tuple[Step, ...]:
     """The longest chain of dependencies, weighting each resource by its typical create time.
 
@@ -272,14 +265,14 @@ def critical_path(
 
 
 def floor_minutes(
-    resources: Iterable[Resource], durations: Mapping[str, Any] | None = None
+    resources: Iterable[Registration], durations: Mapping[str, Any] | None = None
 ) -> float:
     """The least any EKS deploy takes: the cluster, then a node group, then the slowest add-on
     that waits for nodes (in Auto Mode, the cluster then the slowest add-on)."""
     resources = list(resources)
     by_urn = {r.urn: r for r in resources}
 
-    def minutes(rs: Iterable[Resource]) -> float:
+    def minutes(rs: Iterable[Registration]) -> float:
         return max((create_minutes(r.type, r.custom, durations) for r in rs), default=0.0)
 
     clusters = [r for r in resources if r.type == "aws:eks/cluster:Cluster"]
@@ -291,20 +284,8 @@ def floor_minutes(
     return minutes(clusters) + minutes(node_groups.values()) + minutes(after_nodes)
 
 
-def ancestors(resource: Resource, by_urn: Mapping[str, Resource]) -> set[str]:
-    """URNs of everything `resource` waits for, directly or through other resources."""
-    seen: set[str] = set()
-    todo = list(resource.dependencies)
-    while todo:
-        urn = todo.pop()
-        if urn not in seen and urn in by_urn:
-            seen.add(urn)
-            todo.extend(by_urn[urn].dependencies)
-    return seen
-
-
 def estimate_deploy(
-    resources: Iterable[Resource], durations: Mapping[str, Any] | None = None
+    resources: Iterable[Registration], durations: Mapping[str, Any] | None = None
 ) -> DeployEstimate:
     resources = list(resources)
     return DeployEstimate(critical_path(resources, durations), floor_minutes(resources, durations))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.cloud import ProgramRun, run_program
+from offline.runner import ProgramRun
+from tests.programs import program
 
 
 @pytest.fixture(scope="session")
 def dev() -> ProgramRun:
-    return run_program("dev")
+    return program("dev")
 
 
 @pytest.fixture(scope="session")
 def prod() -> ProgramRun:
-    return run_program("prod")
+    return program("prod")
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])
@@ -25,4 +26,4 @@ def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
 @pytest.fixture(scope="session")
 def auto() -> ProgramRun:
     """dev in EKS Auto Mode."""
-    return run_program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})
+    return program("dev", {"compute": {"mode": "auto", "nodeGroups": None}})

@@ -1,6 +1,7 @@
 """Finding registered resources by the ids and ARNs other resources refer to them with."""
 
-from preflight.cloud import ProgramRun, Registration
+from offline.recorder import Registration
+from offline.runner import ProgramRun
 
 
 def role_by_arn(run: ProgramRun, arn: str) -> Registration:
@@ -14,3 +15,12 @@ def attached_policies(run: ProgramRun, role: Registration) -> list[str]:
         for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
         if a.inputs["role"] == role.outputs["name"]
     )
+
+
+def inline_policies(run: ProgramRun, role: Registration) -> list[Registration]:
+    """The inline policies (aws.iam.RolePolicy) of `role`."""
+    return [
+        p
+        for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.inputs["role"] == role.outputs["name"]
+    ]

@@ -1,11 +1,13 @@
-"""The pack imports as the CLI runs it (`policy/` is sys.path[0]); tests do the same."""
+"""The policy tests' shared fixture: the compliant stack, with ids known (after `up`) and unknown
+(at preview, where relationships resolve only through property dependencies)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-for path in (ROOT, ROOT / "policy"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from tests.policy.fixtures import Stack, baseline_stack
+
+
+@pytest.fixture(params=[False, True], ids=["known-ids", "unknown-ids"])
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return baseline_stack(unknown_ids=request.param)

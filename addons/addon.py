@@ -1,0 +1,125 @@
+"""Building one EKS managed add-on with its own IAM role: used by the Cluster component (the
+networking and identity add-ons, before the nodes) and the Addons component (the rest).
+
+Not a component itself: the resources are children of the component that calls it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from addons import iam
+from addons.catalog import ADDONS, AddonSpec
+from addons.settings import AddonSettings
+from stack.component import PlatformComponent
+from stack.iam import to_json
+
+
+@dataclass(frozen=True)
+class AddonTarget:
+    """The cluster add-ons go to (a view of the Cluster component) and how their pods get AWS
+    credentials."""
+
+    cluster_name: pulumi.Output[str]  # the cluster resource's output: add-ons wait for the cluster
+    kubernetes_version: str
+    auto_mode: bool
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str]
+    settings: AddonSettings
+    installed: Mapping[str, pulumi.Output[str]]  # versions of the add-ons the cluster installed
+
+
+def enabled_addons(target: AddonTarget, before_compute: bool) -> list[AddonSpec]:
+    """Add-ons of one phase that this cluster runs: Auto Mode already runs some, settings may drop optional ones."""
+    return [
+        spec
+        for spec in ADDONS.values()
+        if spec.before_compute == before_compute
+        and not (target.auto_mode and spec.auto_mode_builtin)
+        and target.settings.enabled(spec.name)
+    ]
+
+
+def missing_default_storage_class(target: AddonTarget) -> str | None:
+    """The CSI provisioner a default StorageClass needs because no add-on creates one; None when
+    the EBS CSI add-on makes its own default class (or no EBS CSI driver runs at all)."""
+    if target.auto_mode:
+        return "ebs.csi.eks.amazonaws.com"  # Auto Mode's built-in EBS driver ships no default class
+    if not target.settings.enabled("aws-ebs-csi-driver"):
+        return None
+    configuration = target.settings.configuration("aws-ebs-csi-driver")
+    return (
+        None
+        if (configuration.get("defaultStorageClass") or {}).get("enabled")
+        else "ebs.csi.aws.com"
+    )
+
+
+def addon_version(name: str, target: AddonTarget) -> str:
+    """The ONE place an add-on's version is decided: the settings' pin, or EKS's default version
+    for the cluster's Kubernetes version (not the most recent, which moves under you)."""
+    pinned = target.settings.pinned_version(name)
+    if pinned:
+        return pinned
+    return aws.eks.get_addon_version(
+        addon_name=name, kubernetes_version=target.kubernetes_version, most_recent=False
+    ).version
+
+
+def addon_role(parent: PlatformComponent, spec: AddonSpec, target: AddonTarget) -> aws.iam.Role:
+    """The add-on's own role: trusted by Pod Identity, or by IRSA scoped to its service account."""
+    assert spec.service_account, f"{spec.name} needs no AWS credentials"
+    if target.settings.identity == "pod-identity":
+        trust: pulumi.Input[str] = to_json(iam.pod_identity_trust(parent.stack.aws))
+    else:
+        trust = pulumi.Output.all(target.oidc_provider_arn, target.oidc_issuer_url).apply(
+            lambda a: to_json(
+                iam.irsa_trust(a[0], a[1].removeprefix("https://"), spec.service_account)
+            )
+        )
+    role, _ = parent.add_role(
+        spec.name,
+        f"EKS add-on {spec.name} ({spec.service_account})",
+        trust,
+        [parent.stack.aws.managed_policy_arn(policy) for policy in spec.managed_policies],
+        tags={**parent.stack.tags, "eks-addon": spec.name},
+    )
+    return role
+
+
+def create_addon(
+    parent: PlatformComponent,
+    spec: AddonSpec,
+    target: AddonTarget,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> aws.eks.Addon:
+    """An aws.eks.Addon with an explicit version, explicit conflict handling and its own role."""
+    settings = target.settings
+    configuration = settings.configuration(spec.name)
+    role = addon_role(parent, spec, target) if spec.managed_policies else None
+    pod_identity = role is not None and settings.identity == "pod-identity"
+    service_account = (spec.service_account or "/").split("/")[1]  # the add-on picks the namespace
+    return aws.eks.Addon(
+        parent.child_name(spec.name),
+        cluster_name=target.cluster_name,
+        addon_name=spec.name,
+        addon_version=addon_version(spec.name, target),
+        configuration_values=json.dumps(configuration, sort_keys=True) if configuration else None,
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="PRESERVE",
+        preserve=spec.preserve_on_delete,
+        pod_identity_associations=[
+            aws.eks.AddonPodIdentityAssociationArgs(
+                role_arn=role.arn, service_account=service_account
+            )
+        ]
+        if pod_identity
+        else None,
+        service_account_role_arn=role.arn if role is not None and not pod_identity else None,
+        tags={**parent.stack.tags, "eks-addon": spec.name},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )

@@ -1,0 +1,35 @@
+"""The cluster's and nodes' IAM: managed policies per role, the secrets key grant, access
+policies for access entries."""
+
+from __future__ import annotations
+
+from stack.context import AwsContext
+
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
+AUTO_MODE_CLUSTER_POLICIES = (
+    "AmazonEKSComputePolicy",
+    "AmazonEKSBlockStoragePolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingPolicy",
+)
+# What a worker node's role needs (managed node groups, and Karpenter's nodes). No
+# AmazonEKS_CNI_Policy: the VPC CNI gets its own role, so pods can't borrow ENI permissions.
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly")
+# What the cluster role does with the key that envelope-encrypts Kubernetes secrets.
+SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+
+
+def access_policy_arn(ctx: AwsContext, name: str) -> str:
+    """An EKS access policy, e.g. AmazonEKSClusterAdminPolicy."""
+    return f"arn:{ctx.partition}:eks::aws:cluster-access-policy/{name}"
+
+
+def principal_label(arn: str) -> str:
+    """A stable, readable resource-name fragment for an IAM principal ARN: role-Admins, user-alice."""
+    kind, _, path = arn.split(":", 5)[5].partition("/")
+    return f"{kind}-{path.replace('/', '-')}"

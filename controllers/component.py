@@ -1,0 +1,239 @@
+"""In-cluster controllers through the Kubernetes API (opt-in): AWS Load Balancer Controller,
+Karpenter with its default EC2NodeClass and NodePool, and a gp3 default StorageClass when no
+add-on provides one.
+
+Unlike everything else in this stack these resources talk to the Kubernetes API server, so
+`pulumi up` must run where the cluster's endpoint is reachable: inside the VPC (a self-hosted
+CI runner or a bastion reached through SSM) or, if the stack allows it, from a CIDR in
+`cluster.publicAccessCidrs`.
+
+Destroy order is encoded as dependencies: the NodePool and NodeClass depend on Karpenter's
+release and every release depends on the node groups and add-ons, so `pulumi destroy` deletes
+the NodePool (Karpenter drains and terminates its nodes) while the controllers still run, then
+the controllers, then the node groups, the cluster and the network.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from addons.component import Addons
+from addons.iam import pod_identity_trust
+from cluster.component import Cluster
+from cluster.iam import NODE_POLICIES
+from controllers import iam, karpenter
+from controllers.settings import ControllerSettings
+from network.component import Network
+from nodes.component import Capacity
+from stack.component import PlatformComponent
+from stack.context import StackContext
+from stack.iam import service_trust, to_json
+from stack.tags import KARPENTER_DISCOVERY
+
+LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+NAMESPACE = "kube-system"
+
+
+class Controllers(PlatformComponent):
+    def __init__(
+        self,
+        name: str,
+        settings: ControllerSettings,
+        cluster: Cluster,
+        network: Network,
+        capacity: Capacity,
+        addons: Addons,
+        stack: StackContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("Controllers", name, stack, opts)
+        self.settings = settings
+        self._cluster = cluster
+        # The node groups and add-ons: controllers run on them, and must go before them on destroy.
+        self._runs_on = [*capacity.ready, *addons.addons.values()]
+        # Credentials come from the kubeconfig's `aws eks get-token` exec: nothing static.
+        self.provider = k8s.Provider(
+            self.child_name("k8s"),
+            kubeconfig=cluster.kubeconfig,
+            # A destroy after the cluster is already gone must not hang on an unreachable API.
+            delete_unreachable=True,
+            opts=self._child(),
+        )
+        releases: dict[str, k8s.helm.v3.Release] = {}
+        if settings.load_balancer_controller:
+            releases["aws-load-balancer-controller"] = self._load_balancer_controller(network)
+        if settings.karpenter:
+            releases["karpenter"] = self._karpenter()
+        if addons.default_storage_class_provisioner:
+            self._default_storage_class(addons.default_storage_class_provisioner)
+        self._finish({"releases": {n: r.status for n, r in releases.items()}})
+
+    def _k8s(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options of every Kubernetes resource: the explicit provider, and what it must outlive."""
+        return self._child(provider=self.provider, depends_on=[*self._runs_on, *depends_on])
+
+    def _pod_identity_role(
+        self, label: str, service_account: str, policy: pulumi.Input[str]
+    ) -> aws.eks.PodIdentityAssociation:
+        cluster_name = self.stack.cluster_name
+        role, _ = self.add_role(
+            label,
+            f"{label} of {cluster_name} ({NAMESPACE}/{service_account})",
+            to_json(pod_identity_trust(self.stack.aws)),
+            tags=self._tags(f"{cluster_name}-{label}"),
+        )
+        aws.iam.RolePolicy(
+            self.child_name(label), role=role.name, policy=policy, opts=self._child()
+        )
+        return aws.eks.PodIdentityAssociation(
+            self.child_name(label),
+            cluster_name=self._cluster.cluster_name,
+            namespace=NAMESPACE,
+            service_account=service_account,
+            role_arn=role.arn,
+            tags=self._tags(f"{cluster_name}-{label}"),
+            opts=self._child(),
+        )
+
+    def _load_balancer_controller(self, network: Network) -> k8s.helm.v3.Release:
+        association = self._pod_identity_role(
+            "load-balancer-controller",
+            LBC_SERVICE_ACCOUNT,
+            to_json(iam.load_balancer_controller_policy(self.stack.aws)),
+        )
+        return k8s.helm.v3.Release(
+            self.child_name("load-balancer-controller"),
+            name="aws-load-balancer-controller",
+            chart="aws-load-balancer-controller",
+            version=self.settings.load_balancer_controller_chart,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
+            namespace=NAMESPACE,
+            values={
+                "clusterName": self.stack.cluster_name,
+                # Nodes keep IMDS hop limit 1, so the controller must not need instance metadata.
+                "region": self.stack.aws.region,
+                "vpcId": network.vpc_id,
+                "replicaCount": 2,
+                "podDisruptionBudget": {"maxUnavailable": 1},
+                "serviceAccount": {"create": True, "name": LBC_SERVICE_ACCOUNT},
+            },
+            atomic=True,
+            opts=self._k8s(association),
+        )
+
+    def _karpenter(self) -> k8s.helm.v3.Release:
+        stack, cluster_name = self.stack, self.stack.cluster_name
+        node_role, node_policies = self.add_role(
+            "karpenter-node",
+            f"Nodes Karpenter launches for {cluster_name}",
+            to_json(service_trust(stack.aws, "ec2")),
+            [stack.aws.managed_policy_arn(policy) for policy in NODE_POLICIES],
+            tags=self._tags(f"{cluster_name}-karpenter-node"),
+        )
+        node_access = aws.eks.AccessEntry(
+            self.child_name("karpenter-node"),
+            cluster_name=self._cluster.cluster_name,
+            principal_arn=node_role.arn,
+            type="EC2_LINUX",
+            tags=self._tags(f"{cluster_name}-karpenter-node"),
+            opts=self._child(),
+        )
+        queue = aws.sqs.Queue(
+            self.child_name("karpenter-interruptions"),
+            name=f"{cluster_name}-karpenter",
+            message_retention_seconds=300,
+            sqs_managed_sse_enabled=True,
+            tags=self._tags(f"{cluster_name}-karpenter"),
+            opts=self._child(),
+        )
+        queue_policy = aws.sqs.QueuePolicy(
+            self.child_name("karpenter-interruptions"),
+            queue_url=queue.url,
+            policy=queue.arn.apply(lambda arn: to_json(iam.events_to_queue(stack.aws, arn))),
+            opts=self._child(),
+        )
+        targets = []
+        for event, pattern in karpenter.INTERRUPTION_EVENTS.items():
+            rule = aws.cloudwatch.EventRule(
+                self.child_name(f"karpenter-{event}"),
+                description=f"{event} events for Karpenter of {cluster_name}",
+                event_pattern=json.dumps(pattern),
+                tags=self._tags(f"{cluster_name}-karpenter-{event}"),
+                opts=self._child(),
+            )
+            targets.append(
+                aws.cloudwatch.EventTarget(
+                    self.child_name(f"karpenter-{event}"),
+                    rule=rule.name,
+                    arn=queue.arn,
+                    target_id="karpenter-interruption-queue",
+                    opts=self._child(depends_on=[queue_policy]),
+                )
+            )
+        association = self._pod_identity_role(
+            "karpenter",
+            karpenter.SERVICE_ACCOUNT,
+            pulumi.Output.all(node_role.arn, queue.arn).apply(
+                lambda v: to_json(
+                    iam.karpenter_controller_policy(stack.aws, cluster_name, v[0], v[1])
+                )
+            ),
+        )
+        # The private subnets carry the discovery tag from the network; the cluster security group
+        # is created by EKS, so it gets the tag here (never tag our own resources this way: a
+        # second owner of their tags would be reverted on the next update).
+        discovery = aws.ec2.Tag(
+            self.child_name("karpenter-discovery-cluster-sg"),
+            resource_id=self._cluster.security_group_id,
+            key=KARPENTER_DISCOVERY,
+            value=cluster_name,
+            opts=self._child(),
+        )
+        release = k8s.helm.v3.Release(
+            self.child_name("karpenter"),
+            name="karpenter",
+            chart="oci://public.ecr.aws/karpenter/karpenter",
+            version=self.settings.karpenter_chart,
+            namespace=NAMESPACE,
+            values=karpenter.release_values(cluster_name, queue.name),
+            atomic=True,
+            opts=self._k8s(association, node_access, discovery, *node_policies, *targets),
+        )
+        node_class = k8s.apiextensions.CustomResource(
+            self.child_name("karpenter-node-class"),
+            api_version="karpenter.k8s.aws/v1",
+            kind="EC2NodeClass",
+            metadata={"name": karpenter.NODE_CLASS},
+            spec=karpenter.node_class_spec(cluster_name, node_role.name, stack.tags),
+            opts=self._k8s(release),
+        )
+        k8s.apiextensions.CustomResource(
+            self.child_name("karpenter-node-pool"),
+            api_version="karpenter.sh/v1",
+            kind="NodePool",
+            metadata={"name": "default"},
+            spec=karpenter.node_pool_spec(
+                self.settings.karpenter_cpu_limit, self.settings.karpenter_memory_limit_gib
+            ),
+            opts=self._k8s(release, node_class),
+        )
+        return release
+
+    def _default_storage_class(self, provisioner: str) -> None:
+        k8s.storage.v1.StorageClass(
+            self.child_name("gp3"),
+            metadata={
+                "name": "gp3",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            provisioner=provisioner,
+            parameters={"type": "gp3", "encrypted": "true"},
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            reclaim_policy="Delete",
+            opts=self._k8s(),
+        )

@@ -1,0 +1,34 @@
+"""The flow-log role's documents: VPC flow logs of this account may assume it, and it writes
+to one log group only."""
+
+from __future__ import annotations
+
+from stack.context import AwsContext
+from stack.iam import Document, document, service_trust
+
+
+def flow_logs_trust(ctx: AwsContext) -> Document:
+    trust = service_trust(ctx, "vpc-flow-logs")
+    # Confused-deputy guard: only flow logs of this account may assume the role.
+    trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": ctx.account_id},
+        "ArnLike": {"aws:SourceArn": ctx.arn("ec2", "vpc-flow-log/*")},
+    }
+    return trust
+
+
+def flow_logs_write(log_group_arn: str) -> Document:
+    """Write access to exactly one log group (the VPC's flow logs)."""
+    return document(
+        {
+            "Sid": "WriteFlowLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+            ],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        }
+    )

@@ -1,0 +1,174 @@
+"""`compute.*`: managed node groups (each hardened: IMDSv2, encrypted gp3, no SSH) or EKS Auto
+Mode with its built-in node pools."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from config import Check, sections, setting
+from config.kinds import Integer, StringMap, Strings, Text
+
+COMPUTE_MODES = ("managed", "auto")
+AUTO_MODE_NODE_POOLS = ("system", "general-purpose")
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+AMI_TYPES = (
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_ARM_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+)
+NODE_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str = setting(
+        "key", Text(), default="", required="a non-empty taint key", doc="Taint key."
+    )
+    value: str = setting("value", Text(), default="", doc="Taint value.")
+    effect: str = setting("effect", Text(TAINT_EFFECTS), default="NO_SCHEDULE", doc="Taint effect.")
+
+
+@dataclass(frozen=True)
+class NodeGroupSettings:
+    name: str = setting(
+        "name",
+        Text(
+            pattern=NODE_GROUP_NAME,
+            allowed="1-63 letters, digits, '-' or '_', starting with a letter or digit",
+        ),
+        default="",
+        required="1-63 letters, digits, '-' or '_', starting with a letter or digit",
+        doc="Group name (1-63 letters, digits, `-`, `_`), unique.",
+    )
+    instance_types: tuple[str, ...] = setting(
+        "instanceTypes",
+        Strings(allowed="a non-empty list of EC2 instance types"),
+        default=("m7i.large", "m6i.large"),
+        doc="Instance types, non-empty.",
+    )
+    capacity_type: str = setting(
+        "capacityType", Text(CAPACITY_TYPES), default="ON_DEMAND", doc="Capacity type."
+    )
+    min_size: int = setting("minSize", Integer(0, 1000), default=2, doc="Minimum nodes.")
+    desired_size: int = setting(
+        "desiredSize",
+        Integer(0, 1000),
+        default=3,
+        default_doc="`3`, within min and max",
+        doc="Nodes at creation; min ≤ desired ≤ max. Set at creation and then left to the "
+        "autoscaler (`ignoreChanges`).",
+    )
+    max_size: int = setting(
+        "maxSize",
+        Integer(1, 1000),
+        default=6,
+        default_doc="`6`, at least min",
+        doc="Maximum nodes.",
+    )
+    disk_size_gib: int = setting(
+        "diskSizeGib", Integer(20, 16384), default=50, doc="Encrypted gp3 root volume size."
+    )
+    ami_type: str = setting(
+        "amiType",
+        Text(AMI_TYPES),
+        default="AL2023_x86_64_STANDARD",
+        doc="AL2023 x86/ARM/NVIDIA/Neuron.",
+    )
+    labels: Mapping[str, str] = setting(
+        "labels", StringMap(), default_factory=dict, doc="Kubernetes node labels."
+    )
+    taints: tuple[Taint, ...] = sections("taints", Taint, doc="Kubernetes node taints.")
+    max_unavailable_percentage: int = setting(
+        "maxUnavailablePercentage",
+        Integer(1, 100),
+        default=33,
+        doc="Nodes replaced at once during updates.",
+    )
+    metadata_hop_limit: int = setting(
+        "metadataHopLimit",
+        Integer(1, 2),
+        default=1,
+        doc="IMDSv2 hop limit. 1 keeps pods away from the node role; 2 only if a workload needs "
+        "IMDS (warns).",
+    )
+
+    def checked(self, check: Check) -> NodeGroupSettings:
+        if check.given("instanceTypes") and not self.instance_types:
+            check.fail("instanceTypes", [], "a non-empty list of EC2 instance types")
+        # Unset sizes follow the ones set: minSize 8 alone means 8 nodes, not an error.
+        max_size = self.max_size if check.given("maxSize") else max(self.max_size, self.min_size)
+        desired = (
+            self.desired_size
+            if check.given("desiredSize")
+            else min(max(self.desired_size, self.min_size), max_size)
+        )
+        if not self.min_size <= desired <= max_size:
+            check.fail(
+                "desiredSize",
+                desired,
+                f"between minSize ({self.min_size}) and maxSize ({max_size}): min <= desired <= max",
+            )
+        if self.metadata_hop_limit == 2:
+            check.warn(
+                f"{check.key('metadataHopLimit')} = 2 lets pods reach the node's instance metadata "
+                "and its IAM role; use Pod Identity for AWS access and keep 1 unless a workload "
+                "needs IMDS."
+            )
+        return dataclasses.replace(self, max_size=max_size, desired_size=desired)
+
+
+DEFAULT_NODE_GROUP = NodeGroupSettings(name="system", labels={"role": "system"})
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    mode: str = setting(
+        "mode",
+        Text(COMPUTE_MODES),
+        default="managed",
+        doc="Managed node groups, or EKS Auto Mode (no node groups; compute, block storage and "
+        "load balancing run by EKS).",
+    )
+    auto_mode_node_pools: tuple[str, ...] = setting(
+        "autoModeNodePools",
+        Strings(),
+        default=AUTO_MODE_NODE_POOLS,
+        doc="Auto Mode built-in node pools.",
+    )
+    node_groups: tuple[NodeGroupSettings, ...] = sections(
+        "nodeGroups",
+        NodeGroupSettings,
+        default=(DEFAULT_NODE_GROUP,),
+        default_doc="one `system` group",
+        doc="Managed node groups (mode `managed`); fields below.",
+    )
+
+    @property
+    def auto_mode(self) -> bool:
+        return self.mode == "auto"
+
+    def checked(self, check: Check) -> ComputeSettings:
+        if self.auto_mode and check.given("nodeGroups") and self.node_groups:
+            check.fail(
+                "nodeGroups",
+                check.raw["nodeGroups"],
+                "unset when compute.mode is 'auto' (Auto Mode runs the nodes)",
+            )
+        if not self.auto_mode and not self.node_groups:
+            check.fail("nodeGroups", [], "at least one node group when compute.mode is 'managed'")
+        names = [g.name for g in self.node_groups]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            check.fail("nodeGroups", names, f"node groups with distinct names ({dupes} repeat)")
+        if bad := sorted(set(self.auto_mode_node_pools) - set(AUTO_MODE_NODE_POOLS)):
+            check.fail(
+                "autoModeNodePools",
+                list(self.auto_mode_node_pools),
+                f"a subset of {', '.join(AUTO_MODE_NODE_POOLS)} (not {bad})",
+            )
+        return dataclasses.replace(self, node_groups=() if self.auto_mode else self.node_groups)

@@ -1,0 +1,126 @@
+"""What the program registers, recorded as the engine would receive it: one `Registration` per
+resource (inputs, the mocked cloud's outputs, parent, dependencies, options, aliases)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.sync_await import _ensure_event_loop
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource registration as the engine would receive it, plus the mocked cloud's answer.
+
+    The one shape of a recorded resource: the analyzer, the estimates and the tests read it."""
+
+    urn: str
+    id: str  # provider id ("" for components)
+    type: str
+    name: str
+    custom: bool
+    inputs: dict
+    outputs: dict
+    parent: str | None
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    protect: bool
+    retain_on_delete: bool
+    ignore_changes: tuple[str, ...]
+    provider: str
+    delete_before_replace: bool = False
+    replace_on_changes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # URNs this resource had before (the engine moves their state)
+
+
+def urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
+    """A URN as the engine builds it: the parent's whole type chain, then the type and name."""
+    if parent:
+        parent_types = parent.split("::")[2]
+        if parent_types != ROOT_STACK_TYPE:
+            type_ = f"{parent_types}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def alias_urns(request: Any, stack: str, project: str) -> tuple[str, ...]:
+    """The URNs the request's aliases stand for, resolved the way the engine resolves alias
+    specs: unset fields take the resource's own name, type, parent, stack and project."""
+    found = []
+    for alias in request.aliases:
+        if alias.urn:
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = None if spec.noParent else (spec.parentUrn or request.parent or None)
+        found.append(
+            urn(
+                spec.stack or stack,
+                spec.project or project,
+                parent,
+                spec.type or request.type,
+                spec.name or request.name,
+            )
+        )
+    return tuple(found)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps each registration's inputs, parent, dependencies and options."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks, stack: str, project: str) -> None:
+        super().__init__(mocks)
+        self.stack, self.project = stack, project
+        self.registrations: list[Registration] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # MockMonitor puts the root stack's type in front of top-level resources and chains only
+        # the parent's last type; URNs must be the engine's, since aliases are judged by them.
+        return urn(self.stack, self.project, parent or None, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == ROOT_STACK_TYPE:
+            return response
+        _ensure_event_loop()
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                id=response.id,
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                inputs=rpc.deserialize_properties(request.object),
+                outputs=self.resources[response.urn].state,
+                parent=request.parent or None,
+                dependencies=tuple(request.dependencies),
+                property_dependencies={
+                    k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                },
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                ignore_changes=tuple(request.ignoreChanges),
+                provider=request.provider,
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                replace_on_changes=tuple(request.replaceOnChanges),
+                aliases=alias_urns(request, self.stack, self.project),
+            )
+        )
+        return response
+
+
+def ancestors(resource: Registration, by_urn: Mapping[str, Registration]) -> set[str]:
+    """URNs of everything `resource` waits for, directly or through other resources."""
+    seen: set[str] = set()
+    todo = list(resource.dependencies)
+    while todo:
+        found = todo.pop()
+        if found not in seen and found in by_urn:
+            seen.add(found)
+            todo.extend(by_urn[found].dependencies)
+    return seen

@@ -1,0 +1,137 @@
+"""The stack's settings: the stack-wide keys and every concern's section, read and validated in
+one pass before any resource is registered.
+
+`load_settings(raw, stack)` turns the project's config (keys without the `eks-platform:` prefix)
+into frozen dataclasses, or raises SettingsError listing every problem at once, each naming the
+key, the value given and what is allowed. `read_settings()` does the same for the running
+Pulumi program. Each key is declared once, in the section that owns it:
+
+    network.*      network/settings.py       cluster.*      cluster/settings.py
+    compute.*      nodes/settings.py         addons.*       addons/settings.py
+    monitoring.*   monitoring/settings.py    controllers.*  controllers/settings.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from addons.settings import AddonSettings
+from cluster import versions
+from cluster.settings import ClusterSettings
+from config import PROJECT, Check, ReadContext, SettingsError, read_document, section, setting
+from config.kinds import OneOf, StringMap, Text
+from config.pulumi_config import current_config, project_config
+from controllers.settings import ControllerSettings, refuse_what_auto_mode_runs
+from monitoring.settings import MonitoringSettings
+from network.settings import NetworkSettings
+from nodes.settings import ComputeSettings
+from stack.context import AwsContext, StackContext
+
+__all__ = ["Settings", "SettingsError", "load_settings", "read_settings"]
+
+# Values CloudWatch Logs accepts for retentionInDays (0, "never expire", is deliberately left out).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every `eks-platform:*` key of one stack."""
+
+    owner: str = setting(
+        "owner",
+        Text(),
+        default="",
+        required="set: the team that owns this stack (tagged on every resource)",
+        doc="Team that owns the stack; tagged `owner` on every resource.",
+    )
+    cluster_name: str = setting(
+        "clusterName",
+        Text(
+            pattern=CLUSTER_NAME,
+            allowed="1-100 letters, digits, '-' or '_', starting with a letter or digit",
+        ),
+        default="",
+        default_doc=f"`{PROJECT}-<stack>`",
+        doc="EKS cluster name (1-100 letters, digits, `-`, `_`); also names log groups, aliases, "
+        "alarms. Changing it replaces the cluster.",
+    )
+    kubernetes_version: str = setting(
+        "kubernetesVersion",
+        Text(),
+        default=versions.DEFAULT_VERSION,
+        doc="The one version for control plane, node groups and add-on version resolution. Must "
+        "be in EKS standard support (list in `policy/eks_policies/eks_versions.json`); warns 60 "
+        "days before support ends.",
+    )
+    log_retention_days: int = setting(
+        "logRetentionDays",
+        OneOf(LOG_RETENTION_DAYS, "a CloudWatch Logs retention"),
+        default=90,
+        doc="Retention of the control-plane and flow-log groups; one of CloudWatch's values "
+        f"({', '.join(map(str, LOG_RETENTION_DAYS))}).",
+    )
+    tags: Mapping[str, str] = setting(
+        "tags",
+        StringMap(),
+        default_factory=dict,
+        doc="Extra tags on every taggable resource (`project`, `stack`, `owner` are always set).",
+    )
+    network: NetworkSettings = section("network", NetworkSettings)
+    cluster: ClusterSettings = section("cluster", ClusterSettings)
+    compute: ComputeSettings = section("compute", ComputeSettings)
+    addons: AddonSettings = section("addons", AddonSettings)
+    monitoring: MonitoringSettings = section("monitoring", MonitoringSettings)
+    controllers: ControllerSettings = section("controllers", ControllerSettings)
+    stack: str = ""  # the Pulumi stack these settings belong to (not a key)
+    warnings: tuple[str, ...] = ()  # worth a look, not worth refusing the settings
+
+    def checked(self, check: Check) -> Settings:
+        stack = check.context.stack
+        if problem := versions.version_problem(self.kubernetes_version):
+            check.problem("kubernetesVersion", self.kubernetes_version, problem)
+        elif warning := versions.support_warning(self.kubernetes_version, check.context.today):
+            check.warn(warning)
+        if self.compute.auto_mode:
+            refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
+        return dataclasses.replace(
+            self, stack=stack, cluster_name=self.cluster_name or f"{PROJECT}-{stack}"
+        )
+
+    @property
+    def common_tags(self) -> dict[str, str]:
+        """Tags every taggable resource carries."""
+        return {**self.tags, "project": PROJECT, "stack": self.stack, "owner": self.owner}
+
+    def context(self, aws: AwsContext) -> StackContext:
+        """What every component shares: built once from these settings and the AWS answer."""
+        return StackContext(
+            stack=self.stack,
+            cluster_name=self.cluster_name,
+            tags=self.common_tags,
+            log_retention_days=self.log_retention_days,
+            aws=aws,
+        )
+
+
+def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = None) -> Settings:
+    """Parse and validate the project config; raise SettingsError with every problem found."""
+    return read_document(Settings, raw, ReadContext(stack, today or dt.date.today()))
+
+
+def read_settings() -> Settings:
+    """The validated settings of the running stack; warnings go to the Pulumi log."""
+    settings = load_settings(project_config(current_config()), pulumi.get_stack())
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

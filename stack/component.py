@@ -1,0 +1,106 @@
+"""What every component of the stack shares: children parented to it and named after it,
+tagged the same way, IAM roles and audit log groups built one way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from config import PROJECT
+from stack import iam
+from stack.context import StackContext
+
+
+class PlatformComponent(pulumi.ComponentResource):
+    """A component of this program: type `eks-platform:index:<kind>`, children `<name>-<label>`."""
+
+    outputs: dict[str, Any]  # what it registers as outputs; the stack exports the same names
+
+    def __init__(
+        self, kind: str, name: str, stack: StackContext, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(f"{PROJECT}:index:{kind}", name, None, opts)
+        self._name = name
+        self.stack = stack
+
+    def child_name(self, label: str) -> str:
+        """The logical name of a child: the component's own name, then `label`."""
+        return f"{self._name}-{label}"
+
+    def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options for a child resource: parented to this component, plus `kwargs`."""
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _tags(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The stack's tags, a Name, and any resource-specific tags."""
+        return {**self.stack.tags, "Name": name, **(extra or {})}
+
+    def _finish(self, outputs: dict[str, Any]) -> None:
+        self.outputs = outputs
+        self.register_outputs(outputs)
+
+    def add_role(
+        self,
+        label: str,
+        description: str,
+        trust: pulumi.Input[str],
+        managed_policy_arns: Sequence[str] = (),
+        tags: Mapping[str, str] | None = None,
+    ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+        """An IAM role `<component>-<label>` and its managed-policy attachments (wait for those,
+        not just the role, before anything uses its permissions)."""
+        name = self.child_name(label)
+        role = aws.iam.Role(
+            name,
+            description=description,
+            assume_role_policy=trust,
+            tags=dict(tags) if tags is not None else self._tags(name),
+            opts=self._child(),
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}",
+                role=role.name,
+                policy_arn=arn,
+                opts=self._child(),
+            )
+            for arn in managed_policy_arns
+        ]
+        return role, attachments
+
+    def encrypted_log_group(
+        self, label: str, group_name: str, contents: str, alias_purpose: str
+    ) -> tuple[aws.kms.Key, aws.cloudwatch.LogGroup]:
+        """A CloudWatch log group `group_name` under a rotating KMS key of its own, with the stack's
+        retention. Audit data: the key and the group are protected (a replace or destroy fails
+        instead of deleting them) and retained on delete."""
+        stack = self.stack
+        label = self.child_name(label)
+        keep = self._child(protect=True, retain_on_delete=True)
+        key = aws.kms.Key(
+            label,
+            description=f"Encrypts {contents} of {stack.cluster_name} ({stack.stack})",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=iam.to_json(iam.log_key_policy(stack.aws, [group_name])),
+            tags={**stack.tags, "Name": stack.key_alias(alias_purpose).removeprefix("alias/")},
+            opts=keep,
+        )
+        aws.kms.Alias(
+            label,
+            name=stack.key_alias(alias_purpose),
+            target_key_id=key.key_id,
+            opts=self._child(),
+        )
+        group = aws.cloudwatch.LogGroup(
+            label,
+            name=group_name,
+            retention_in_days=stack.log_retention_days,
+            kms_key_id=key.arn,
+            tags={**stack.tags, "Name": group_name},
+            opts=keep,
+        )
+        return key, group

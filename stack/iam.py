@@ -1,0 +1,77 @@
+"""IAM and KMS policy documents as plain dicts: pure functions, serialised with `to_json`.
+
+Built here rather than with aws.iam.get_policy_document so they are testable offline and never
+hide behind an invoke. Each concern keeps its own documents beside it (`network/iam.py`,
+`cluster/iam.py`, ...); these are the shapes they share."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stack.context import AwsContext
+
+Document = dict[str, Any]
+
+
+def to_json(document: Document) -> str:
+    return json.dumps(document, sort_keys=True)
+
+
+def document(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def service_trust(
+    ctx: AwsContext, *services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)
+) -> Document:
+    """Trust policy letting AWS services assume a role."""
+    principals = [ctx.service_principal(s) for s in services]
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": principals[0] if len(principals) == 1 else principals},
+            "Action": list(actions) if len(actions) > 1 else actions[0],
+        }
+    )
+
+
+def key_use(key_arn: str, actions: tuple[str, ...]) -> Document:
+    """Use of one KMS key (e.g. the cluster role encrypting Kubernetes secrets)."""
+    return document(
+        {"Sid": "UseKey", "Effect": "Allow", "Action": list(actions), "Resource": key_arn}
+    )
+
+
+def log_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
+    """Key policy: the account administers the key (IAM policies decide who may use it) and
+    CloudWatch Logs may use it only for the named log groups."""
+    return document(
+        {
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncryptsTheseGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{ctx.region}.{ctx.dns_suffix}"},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": [
+                        ctx.log_group_arn(n) for n in log_group_names
+                    ]
+                }
+            },
+        },
+    )

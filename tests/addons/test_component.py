@@ -1,0 +1,232 @@
+"""EKS managed add-ons: the set, explicit versions, own roles, first-create order."""
+
+import json
+
+import pytest
+
+from addons.addon import AddonTarget, missing_default_storage_class
+from addons.catalog import ADDONS
+from offline.mocked_aws import ADDON_DEFAULT_VERSIONS
+from settings import load_settings
+from tests.lookups import attached_policies, role_by_arn
+from tests.programs import program
+
+ADDON = "aws:eks/addon:Addon"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+BEFORE = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+AFTER = (
+    "coredns",
+    "aws-ebs-csi-driver",
+    "metrics-server",
+    "eks-node-monitoring-agent",
+    "amazon-cloudwatch-observability",
+)
+WITH_ROLES = {
+    "vpc-cni": ("aws-node", ["AmazonEKS_CNI_Policy"]),
+    "aws-ebs-csi-driver": ("ebs-csi-controller-sa", ["AmazonEBSCSIDriverPolicy"]),
+    "amazon-cloudwatch-observability": (
+        "cloudwatch-agent",
+        ["AWSXrayWriteOnlyAccess", "CloudWatchAgentServerPolicy"],
+    ),
+}
+
+
+def addons(run):
+    return {a.inputs["addonName"]: a for a in run.of_type(ADDON)}
+
+
+@pytest.fixture(scope="module")
+def irsa():
+    return program("dev", {"addons": {"identity": "irsa"}})
+
+
+def test_the_full_add_on_set(stack_run):
+    assert set(addons(stack_run)) == set(BEFORE + AFTER)
+
+
+def test_every_version_is_explicit_and_the_default_for_the_cluster_version(stack_run):
+    for name, addon in addons(stack_run).items():
+        assert addon.inputs["addonVersion"] == ADDON_DEFAULT_VERSIONS[name]["1.35"]
+    assert stack_run.outputs["addonVersions"] == {
+        n: a.inputs["addonVersion"] for n, a in addons(stack_run).items()
+    }
+
+
+def test_settings_pin_a_version_and_add_configuration():
+    run = program(
+        "dev",
+        {
+            "addons": {
+                "overrides": {
+                    "coredns": {
+                        "version": "v1.12.4-eksbuild.1",
+                        "configurationValues": {"replicaCount": 3},
+                    },
+                    "metrics-server": {"enabled": False},
+                }
+            }
+        },
+    )
+    found = addons(run)
+    assert found["coredns"].inputs["addonVersion"] == "v1.12.4-eksbuild.1"
+    config = json.loads(found["coredns"].inputs["configurationValues"])
+    assert (
+        config["replicaCount"] == 3 and config["topologySpreadConstraints"]
+    )  # merged, not replaced
+    assert "metrics-server" not in found
+
+
+def test_conflict_handling_is_explicit(stack_run):
+    for name, addon in addons(stack_run).items():
+        assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+        assert addon.inputs["resolveConflictsOnUpdate"] == "PRESERVE"
+        assert addon.inputs["preserve"] is ADDONS[name].preserve_on_delete
+    assert addons(stack_run)["vpc-cni"].inputs["preserve"] is True
+
+
+def test_node_groups_wait_for_networking_and_identity_add_ons(stack_run):
+    found = addons(stack_run)
+    for group in stack_run.of_type(NODE_GROUP):
+        for name in BEFORE:
+            assert stack_run.waits_for(group, found[name]), (group.name, name)
+
+
+def test_add_ons_with_pods_wait_for_the_node_groups(stack_run):
+    found = addons(stack_run)
+    for group in stack_run.of_type(NODE_GROUP):
+        for name in AFTER:
+            assert stack_run.waits_for(found[name], group), (name, group.name)
+        for name in BEFORE:
+            assert not stack_run.waits_for(found[name], group)
+
+
+def test_each_add_on_needing_aws_gets_its_own_pod_identity_role(stack_run):
+    found = addons(stack_run)
+    node_role = stack_run.outputs["nodeRoleArn"]
+    arns = set()
+    for name, (service_account, expected) in WITH_ROLES.items():
+        [association] = found[name].inputs["podIdentityAssociations"]
+        assert association["serviceAccount"] == service_account
+        assert association["roleArn"] != node_role
+        arns.add(association["roleArn"])
+        r = role_by_arn(stack_run, association["roleArn"])
+        assert attached_policies(stack_run, r) == expected
+        trust = json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]
+        assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+        assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+        assert "serviceAccountRoleArn" not in found[name].inputs
+    assert len(arns) == len(WITH_ROLES)
+    for name in set(found) - set(WITH_ROLES):
+        assert "podIdentityAssociations" not in found[name].inputs
+
+
+def test_irsa_trust_is_scoped_to_the_service_account_and_audience(irsa):
+    found = addons(irsa)
+    oidc = irsa.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    issuer = oidc.inputs["url"].removeprefix("https://")
+    for name, (service_account, _) in WITH_ROLES.items():
+        addon = found[name]
+        assert "podIdentityAssociations" not in addon.inputs
+        trust = json.loads(
+            role_by_arn(irsa, addon.inputs["serviceAccountRoleArn"]).inputs["assumeRolePolicy"]
+        )
+        [statement] = trust["Statement"]
+        assert statement["Principal"] == {"Federated": oidc.outputs["arn"]}
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        namespace = ADDONS[name].service_account.split("/")[0]
+        assert statement["Condition"]["StringEquals"] == {
+            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+            f"{issuer}:aud": "sts.amazonaws.com",
+        }
+
+
+def test_vpc_cni_configuration(stack_run):
+    config = json.loads(addons(stack_run)["vpc-cni"].inputs["configurationValues"])
+    assert config == {"enableNetworkPolicy": "true"}
+
+
+def test_prefix_delegation_when_asked():
+    run = program("dev", {"addons": {"prefixDelegation": True, "warmPrefixTarget": 2}})
+    config = json.loads(addons(run)["vpc-cni"].inputs["configurationValues"])
+    assert config == {
+        "enableNetworkPolicy": "true",
+        "env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "2"},
+    }
+
+
+def test_coredns_spreads_two_replicas_across_zones(stack_run):
+    config = json.loads(addons(stack_run)["coredns"].inputs["configurationValues"])
+    assert config["replicaCount"] >= 2
+    assert config["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+
+
+def test_ebs_default_storage_class_and_container_insights(stack_run):
+    found = addons(stack_run)
+    assert json.loads(found["aws-ebs-csi-driver"].inputs["configurationValues"]) == {
+        "defaultStorageClass": {"enabled": True}
+    }
+    insights = json.loads(found["amazon-cloudwatch-observability"].inputs["configurationValues"])
+    assert insights["agent"]["config"]["logs"]["metrics_collected"]["kubernetes"][
+        "enhanced_container_insights"
+    ]
+    assert insights["containerLogs"] == {"enabled": True}
+
+
+def test_auto_mode_skips_what_it_runs_itself(auto):
+    assert set(addons(auto)) == {
+        "metrics-server",
+        "eks-node-monitoring-agent",
+        "amazon-cloudwatch-observability",
+    }
+    cluster = auto.one("aws:eks/cluster:Cluster")
+    for addon in addons(auto).values():
+        assert auto.waits_for(addon, cluster)
+
+
+def test_versions_are_looked_up_once_per_unpinned_add_on_for_the_cluster_version():
+    pinned = {"coredns": {"version": "v1.12.4-eksbuild.1"}}
+    run = program("dev", {"kubernetesVersion": "1.34", "addons": {"overrides": pinned}})
+    lookups = [a for token, a in run.invokes if token == "aws:eks/getAddonVersion:getAddonVersion"]
+    assert sorted(a["addonName"] for a in lookups) == sorted(set(ADDONS) - {"coredns"})
+    for args in lookups:
+        # The default version for this Kubernetes minor, never the most recent build.
+        assert {k: v for k, v in args.items() if v is not None} == {
+            "addonName": args["addonName"],
+            "kubernetesVersion": "1.34",
+            "mostRecent": False,
+        }
+    for name, addon in addons(run).items():
+        expected = (
+            "v1.12.4-eksbuild.1" if name == "coredns" else ADDON_DEFAULT_VERSIONS[name]["1.34"]
+        )
+        assert addon.inputs["addonVersion"] == expected
+
+
+def test_add_ons_are_children_of_the_component_that_installs_them(stack_run):
+    parents = {r.urn: r.type for r in stack_run.registrations if not r.custom}
+    for name, addon in addons(stack_run).items():
+        kind = "Cluster" if ADDONS[name].before_compute else "Addons"
+        assert parents[addon.parent] == f"eks-platform:index:{kind}", name
+
+
+@pytest.mark.parametrize(
+    ("auto_mode", "overrides", "provisioner"),
+    [
+        (False, {}, None),  # the EBS CSI add-on's own default class
+        (False, {"aws-ebs-csi-driver": {"enabled": False}}, None),  # no EBS driver at all
+        (
+            False,
+            {
+                "aws-ebs-csi-driver": {
+                    "configurationValues": {"defaultStorageClass": {"enabled": False}}
+                }
+            },
+            "ebs.csi.aws.com",
+        ),
+        (True, {}, "ebs.csi.eks.amazonaws.com"),  # Auto Mode's driver ships no default class
+    ],
+)
+def test_which_default_storage_class_is_missing(auto_mode, overrides, provisioner):
+    settings = load_settings({"owner": "t", "addons": {"overrides": overrides}}, "dev").addons
+    target = AddonTarget("eks", "1.35", auto_mode, "", "", settings, {})
+    assert missing_default_storage_class(target) == provisioner

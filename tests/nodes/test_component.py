@@ -1,0 +1,112 @@
+"""NodeGroup components: a hardened launch template and a managed node group per settings entry,
+on the private subnets, waiting for the node role and the bootstrap add-ons."""
+
+import pytest
+
+from tests.programs import program
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def template_of(run, group):
+    return next(
+        t for t in run.of_type(LAUNCH_TEMPLATE) if t.id == group.inputs["launchTemplate"]["id"]
+    )
+
+
+def test_one_component_per_group_holding_its_template_and_node_group(prod):
+    components = {c.name: c for c in prod.of_type("eks-platform:index:NodeGroup")}
+    assert set(components) == {"eks-system", "eks-general"}
+    for group in prod.of_type(NODE_GROUP):
+        assert group.parent == components[group.name].urn
+        assert template_of(prod, group).parent == group.parent
+
+
+def test_node_groups_use_only_private_subnets_across_all_azs(stack_run):
+    private = stack_run.outputs["privateSubnetIds"]
+    groups = stack_run.of_type(NODE_GROUP)
+    assert groups
+    for group in groups:
+        assert group.inputs["subnetIds"] == private
+        assert "remoteAccess" not in group.inputs
+
+
+def test_node_groups_follow_settings(prod):
+    groups = {g.name: g.inputs for g in prod.of_type(NODE_GROUP)}
+    system, general = groups["eks-system"], groups["eks-general"]
+    assert system["scalingConfig"] == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
+    assert system["taints"] == [
+        {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
+    ]
+    assert system["labels"] == {"role": "system"}
+    assert general["instanceTypes"] == ["m7i.xlarge", "m6i.xlarge", "m7a.xlarge"]
+    for g in (system, general):
+        assert g["amiType"] == "AL2023_x86_64_STANDARD" and g["capacityType"] == "ON_DEMAND"
+        assert g["updateConfig"] == {"maxUnavailablePercentage": 33}
+        assert g["nodeRepairConfig"] == {"enabled": True}
+        assert "diskSize" not in g  # the launch template sets the disk
+
+
+def test_node_groups_run_the_cluster_version_under_the_node_role(stack_run):
+    cluster = stack_run.one("aws:eks/cluster:Cluster")
+    for group in stack_run.of_type(NODE_GROUP):
+        assert group.inputs["version"] == cluster.inputs["version"]
+        assert group.inputs["clusterName"] == cluster.outputs["name"]
+        assert group.inputs["nodeRoleArn"] == stack_run.outputs["nodeRoleArn"]
+
+
+def test_node_groups_ignore_desired_size_drift(stack_run):
+    for group in stack_run.of_type(NODE_GROUP):
+        assert group.ignore_changes == ("scalingConfig.desiredSize",)
+
+
+def test_node_groups_wait_for_the_node_role_permissions(stack_run):
+    attachments = [
+        a
+        for a in stack_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith("eks-node-")
+    ]
+    assert len(attachments) == 3
+    for group in stack_run.of_type(NODE_GROUP):
+        assert all(a.urn in group.dependencies for a in attachments)
+
+
+def test_launch_templates_require_imdsv2_hop_1_encrypted_gp3_no_ssh(stack_run):
+    for group in stack_run.of_type(NODE_GROUP):
+        template = template_of(stack_run, group)
+        lt = template.inputs
+        assert lt["metadataOptions"] == {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "instanceMetadataTags": "disabled",
+        }
+        [disk] = lt["blockDeviceMappings"]
+        assert disk["ebs"]["encrypted"] == "true" and disk["ebs"]["volumeType"] == "gp3"
+        assert "keyName" not in lt and "networkInterfaces" not in lt
+        assert group.inputs["launchTemplate"]["version"] == str(template.outputs["latestVersion"])
+
+
+def test_disk_size_comes_from_settings(prod):
+    sizes = {
+        t.name: t.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+        for t in prod.of_type(LAUNCH_TEMPLATE)
+    }
+    assert sizes == {"eks-system": 80, "eks-general": 100}
+
+
+def test_hop_limit_2_only_when_asked_and_warns():
+    groups = [{"name": "system", "instanceTypes": ["m7i.large"], "metadataHopLimit": 2}]
+    run = program("dev", {"compute": {"nodeGroups": groups}})
+    assert run.one(LAUNCH_TEMPLATE).inputs["metadataOptions"]["httpPutResponseHopLimit"] == 2
+    assert any("metadataHopLimit = 2" in w for w in run.warnings)
+
+
+@pytest.mark.parametrize("typ", [NODE_GROUP, LAUNCH_TEMPLATE])
+def test_moved_resources_keep_their_urn_under_the_cluster_as_an_alias(prod, typ):
+    cluster = prod.one("eks-platform:index:Cluster")
+    for resource in prod.of_type(typ):
+        old = f"urn:pulumi:prod::eks-platform::eks-platform:index:Cluster${typ}::{resource.name}"
+        assert resource.aliases == (old,)
+        assert old.startswith(cluster.urn.rsplit("::", 1)[0])

@@ -1,0 +1,40 @@
+"""Stacks deployed before a change keep every resource: each URN they hold is still the URN of a
+resource the program registers, or one of its aliases (then the engine moves the state over)."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.programs import program
+
+DEPLOYED = json.loads((Path(__file__).with_name("deployed_urns.json")).read_text())["stacks"]
+
+
+@pytest.fixture(scope="module", params=sorted(DEPLOYED))
+def deployed(request):
+    stack = DEPLOYED[request.param]
+    return stack["urns"], program(stack["stack"], stack["overrides"])
+
+
+def test_every_deployed_urn_is_a_urn_or_an_alias_of_todays_resources(deployed):
+    urns, run = deployed
+    known = {r.urn for r in run.registrations} | {a for r in run.registrations for a in r.aliases}
+    assert sorted(set(urns) - known) == []
+
+
+def test_no_two_resources_claim_the_same_deployed_urn(deployed):
+    _, run = deployed
+    claims = Counter(u for r in run.registrations for u in {r.urn, *r.aliases})
+    assert [u for u, n in claims.items() if n > 1] == []
+
+
+def test_only_components_are_new(deployed):
+    urns, run = deployed
+    new = [r for r in run.registrations if r.urn not in urns and not set(r.aliases) & set(urns)]
+    assert {r.type for r in new} <= {
+        "eks-platform:index:NodeGroup",
+        "eks-platform:index:Monitoring",
+    }
+    assert all(not r.custom for r in new)

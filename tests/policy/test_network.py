@@ -1,0 +1,245 @@
+"""eks_policies/network.py: subnets, security groups; and its stack policies, multi-AZ, flow logs,
+the default security group."""
+
+from __future__ import annotations
+
+import pytest
+
+from eks_policies import _types as t
+from tests.policy.fixtures import (
+    Stack,
+    baseline_stack,
+    place,
+    replace,
+)
+from tests.policy.runner import (
+    ABSENT,
+    UNKNOWN_BOOL,
+    UNKNOWN_LIST,
+    UNKNOWN_NUMBER,
+    UNKNOWN_STR,
+    Res,
+    changed,
+    check_stack,
+    expect,
+    run,
+)
+
+# ---------------------------------------------------------------------- subnets
+
+
+@pytest.mark.parametrize("value", [False, "false", ABSENT])
+def test_subnet_without_public_ips_passes(value: object) -> None:
+    expect(
+        run(
+            "subnet-no-public-ip-on-launch",
+            t.SUBNET,
+            changed({"cidrBlock": "10.0.0.0/24"}, mapPublicIpOnLaunch=value),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"), [(True, "is true"), ("true", 'is "true"'), (UNKNOWN_BOOL, "unknown")]
+)
+def test_subnet_mapping_public_ips_is_advisory(value: object, fragment: str) -> None:
+    violations = run(
+        "subnet-no-public-ip-on-launch",
+        t.SUBNET,
+        {"cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": value},
+    )
+    expect(violations, fragment)
+    assert violations[0].level == "advisory"
+
+
+# ---------------------------------------------------------------------- security groups
+
+SG = "security-group-no-open-ingress"
+
+
+def rule(
+    cidr: str = "10.0.0.0/16", port: object = 443, protocol: str = "tcp", **extra: object
+) -> dict:
+    return {"cidrBlocks": [cidr], "fromPort": port, "toPort": port, "protocol": protocol, **extra}
+
+
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        ABSENT,
+        [],
+        [rule()],
+        [rule("0.0.0.0/0", 443)],  # HTTPS from anywhere is not in the restricted list
+        [rule("10.0.0.0/8", 22)],
+        [rule("0.0.0.0/0", 0, "icmp", toPort=-1)],
+        [{"securityGroups": ["sg-1"], "fromPort": 0, "toPort": 0, "protocol": "-1"}],
+        [rule(UNKNOWN_STR, 22)],  # a CIDR from another resource (the VPC) is never 0.0.0.0/0
+    ],
+)
+def test_inline_ingress_that_passes(ingress: object) -> None:
+    for kind in (t.SECURITY_GROUP, t.DEFAULT_SECURITY_GROUP):
+        expect(run(SG, kind, changed({"vpcId": "vpc-1"}, ingress=ingress)))
+
+
+@pytest.mark.parametrize(
+    ("ingress", "fragment"),
+    [
+        ([rule("0.0.0.0/0", 22)], "ingress[0]: ingress from 0.0.0.0/0 on port(s) 22"),
+        ([rule(), rule("0.0.0.0/0", 3389)], "ingress[1]: ingress from 0.0.0.0/0 on port(s) 3389"),
+        (
+            [{"ipv6CidrBlocks": ["::/0"], "fromPort": 0, "toPort": 0, "protocol": "-1"}],
+            "from ::/0 on all ports",
+        ),
+        ([rule("0.0.0.0/0", 0, "all", toPort=0)], "on all ports"),
+        (
+            [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 0, "toPort": 65535, "protocol": "tcp"}],
+            "on all ports",
+        ),
+        (
+            [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 20, "toPort": 25, "protocol": "6"}],
+            "port(s) 22",
+        ),
+        ([rule("0.0.0.0/0", UNKNOWN_NUMBER)], "on ports unknown at preview"),
+        (UNKNOWN_LIST, "ingress is unknown"),
+    ],
+)
+def test_inline_ingress_open_to_the_internet(ingress: object, fragment: str) -> None:
+    violations = run(SG, t.SECURITY_GROUP, {"vpcId": "vpc-1", "ingress": ingress})
+    expect(violations, fragment)
+    assert violations[0].level == "mandatory"
+
+
+def test_restricted_ports_are_configurable() -> None:
+    props = {"ingress": [rule("0.0.0.0/0", 80)]}
+    expect(run(SG, t.SECURITY_GROUP, props))
+    expect(run(SG, t.SECURITY_GROUP, props, {"restrictedPorts": [22, 80]}), "port(s) 80")
+
+
+def test_legacy_security_group_rule() -> None:
+    ingress = {
+        "type": "ingress",
+        "securityGroupId": "sg-1",
+        "protocol": "tcp",
+        "fromPort": 22,
+        "toPort": 22,
+    }
+    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "cidrBlocks": ["0.0.0.0/0"]}), "port(s) 22")
+    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "ipv6CidrBlocks": ["::/0"]}), "from ::/0")
+    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "cidrBlocks": ["10.0.0.0/16"]}))
+    expect(
+        run(SG, t.SECURITY_GROUP_RULE, {**ingress, "type": "egress", "cidrBlocks": ["0.0.0.0/0"]})
+    )
+    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "sourceSecurityGroupId": UNKNOWN_STR}))
+    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "type": UNKNOWN_STR}), "type is unknown")
+
+
+def test_vpc_security_group_ingress_rule() -> None:
+    base = {"securityGroupId": UNKNOWN_STR, "ipProtocol": "tcp", "fromPort": 443, "toPort": 443}
+    expect(run(SG, t.SECURITY_GROUP_INGRESS_RULE, {**base, "cidrIpv4": "0.0.0.0/0"}))
+    expect(
+        run(
+            SG,
+            t.SECURITY_GROUP_INGRESS_RULE,
+            {**base, "cidrIpv4": "0.0.0.0/0", "fromPort": 22, "toPort": 22},
+        ),
+        "port(s) 22",
+    )
+    all_traffic = {"securityGroupId": "sg-1", "ipProtocol": "-1", "cidrIpv6": "::/0"}
+    expect(run(SG, t.SECURITY_GROUP_INGRESS_RULE, all_traffic), "from ::/0 on all ports")
+    expect(run(SG, t.SECURITY_GROUP_INGRESS_RULE, {**all_traffic, "cidrIpv6": UNKNOWN_STR}))
+    expect(
+        run(
+            SG,
+            t.SECURITY_GROUP_INGRESS_RULE,
+            {**all_traffic, "cidrIpv6": ABSENT, "referencedSecurityGroupId": "sg-2"},
+        )
+    )
+
+
+# ---------------------------------------------------------------------- eks-multi-az
+
+
+def test_single_az_cluster_and_nodes_are_mandatory(stack: Stack) -> None:
+    place(stack.cluster, [stack.subnets["intra-a"]])
+    place(stack.node_group, [stack.subnets["private-a"]])
+    violations = check_stack("eks-multi-az", stack.resources)
+    expect(
+        violations,
+        "cluster: control plane subnets span 1 known (eu-west-1a)",
+        "nodes: node subnets span 1 known",
+    )
+    assert {v.level for v in violations} == {"mandatory"}
+
+
+def test_min_azs_is_configurable(stack: Stack) -> None:
+    expect(check_stack("eks-multi-az", stack.resources, {"minAvailabilityZones": 3}))
+    place(stack.node_group, [stack.subnets["private-a"], stack.subnets["private-b"]])
+    expect(check_stack("eks-multi-az", stack.resources))
+    expect(
+        check_stack("eks-multi-az", stack.resources, {"minAvailabilityZones": 3}), "at least 3 AZs"
+    )
+
+
+def test_unknown_availability_zone_cannot_satisfy_the_minimum() -> None:
+    stack = baseline_stack()
+    for zone in "abc":
+        replace(stack, stack.subnets[f"private-{zone}"], availabilityZone=UNKNOWN_STR)
+    expect(
+        check_stack("eks-multi-az", stack.resources), "3 subnet(s) whose AZ is unknown at preview"
+    )
+
+
+# ---------------------------------------------------------------------- vpc-flow-logs
+
+
+def test_vpc_without_flow_log_is_mandatory(stack: Stack) -> None:
+    violations = check_stack("vpc-flow-logs", stack.without("flow-log"))
+    expect(violations, "VPC vpc has no flow log")
+    assert violations[0].level == "mandatory" and violations[0].resource_type == t.VPC
+
+
+def test_flow_log_must_capture_all_traffic(stack: Stack) -> None:
+    replace(stack, stack.named("flow-log"), trafficType="REJECT")
+    expect(
+        check_stack("vpc-flow-logs", stack.resources),
+        'no flow log with trafficType ALL (found "REJECT")',
+    )
+    replace(stack, stack.named("flow-log"), trafficType=UNKNOWN_STR)
+    expect(check_stack("vpc-flow-logs", stack.resources), "found unknown at preview")
+
+
+def test_flow_log_found_by_known_vpc_id_or_plain_dependency() -> None:
+    stack = baseline_stack()
+    flow_log = stack.named("flow-log")
+    flow_log.refs = {}
+    expect(check_stack("vpc-flow-logs", stack.resources))  # vpcId "vpc-1" == the VPC's id output
+    flow_log.inputs = changed(flow_log.inputs, vpcId=UNKNOWN_STR)
+    flow_log.extra_dependencies = [stack.vpc]
+    expect(check_stack("vpc-flow-logs", stack.resources))  # no property deps: plain dependencies
+    flow_log.extra_dependencies = []
+    expect(check_stack("vpc-flow-logs", stack.resources), "has no flow log")
+
+
+def test_flow_log_of_another_vpc_does_not_count() -> None:
+    stack = baseline_stack()
+    other = Res(t.VPC, "other-vpc", {"cidrBlock": "10.1.0.0/16"}, outputs={"id": "vpc-2"})
+    expect(check_stack("vpc-flow-logs", [*stack.resources, other]), "VPC other-vpc has no flow log")
+
+
+# ---------------------------------------------------------------------- vpc-default-security-group
+
+
+def test_default_security_group_must_be_adopted_without_rules(stack: Stack) -> None:
+    violations = check_stack("vpc-default-security-group", stack.without("default-sg"))
+    expect(violations, "its default security group is not adopted")
+    assert violations[0].level == "advisory"
+    replace(
+        stack,
+        stack.named("default-sg"),
+        ingress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}],
+    )
+    expect(check_stack("vpc-default-security-group", stack.resources), "has 1 ingress rule(s)")
+    replace(stack, stack.named("default-sg"), ingress=[], egress=UNKNOWN_STR)
+    expect(
+        check_stack("vpc-default-security-group", stack.resources), "default-sg.egress is unknown"
+    )

@@ -1,0 +1,216 @@
+"""eks_policies/nodes.py: launch templates (IMDSv2, hop limit, public IPs, encrypted EBS), no SSH,
+no launch configurations."""
+
+from __future__ import annotations
+
+import pytest
+
+from eks_policies import _types as t
+from tests.policy.fixtures import (
+    LAUNCH_TEMPLATE,
+    NODE_GROUP,
+)
+from tests.policy.runner import (
+    ABSENT,
+    UNKNOWN_BOOL,
+    UNKNOWN_LIST,
+    UNKNOWN_NUMBER,
+    UNKNOWN_OBJECT,
+    UNKNOWN_STR,
+    changed,
+    expect,
+    run,
+)
+
+
+def lt(policy: str, props: dict, settings: dict | None = None) -> list:
+    return run(policy, t.LAUNCH_TEMPLATE, props, settings)
+
+
+def test_compliant_launch_template_passes_every_node_policy() -> None:
+    for policy in (
+        "launch-template-imdsv2",
+        "launch-template-hop-limit",
+        "launch-template-no-public-ip",
+        "launch-template-ebs-encrypted",
+        "nodes-no-ssh",
+    ):
+        expect(lt(policy, LAUNCH_TEMPLATE))
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"metadataOptions__httpTokens": "optional"}, 'httpTokens is "optional"'),
+        ({"metadataOptions__httpTokens": ABSENT}, "httpTokens is absent (AWS default: optional)"),
+        ({"metadataOptions": ABSENT}, "metadataOptions is absent: instances accept IMDSv1"),
+        ({"metadataOptions__httpTokens": UNKNOWN_STR}, "metadataOptions.httpTokens is unknown"),
+        ({"metadataOptions": UNKNOWN_OBJECT}, "metadataOptions is unknown"),
+    ],
+)
+def test_imdsv2_violations(changes: dict, fragment: str) -> None:
+    violations = lt("launch-template-imdsv2", changed(LAUNCH_TEMPLATE, **changes))
+    expect(violations, fragment)
+    assert violations[0].level == "mandatory"
+
+
+def test_imds_disabled_needs_no_tokens_or_hop_limit() -> None:
+    props = changed(LAUNCH_TEMPLATE, metadataOptions={"httpEndpoint": "disabled"})
+    expect(lt("launch-template-imdsv2", props))
+    expect(lt("launch-template-hop-limit", props))
+
+
+@pytest.mark.parametrize(
+    ("limit", "settings", "fragment"),
+    [
+        (2, None, "httpPutResponseHopLimit is 2"),
+        (3, None, "httpPutResponseHopLimit is 3"),
+        (3, {"maxHopLimit": 2}, "allowed at most 2"),
+        (ABSENT, None, "httpPutResponseHopLimit is absent"),
+        (UNKNOWN_NUMBER, None, "httpPutResponseHopLimit is unknown"),
+        ("lots", None, 'is "lots", not a number'),
+    ],
+)
+def test_hop_limit_violations(limit: object, settings: dict | None, fragment: str) -> None:
+    violations = lt(
+        "launch-template-hop-limit",
+        changed(LAUNCH_TEMPLATE, metadataOptions__httpPutResponseHopLimit=limit),
+        settings,
+    )
+    expect(violations, fragment)
+    assert violations[0].level == "advisory"
+
+
+def test_hop_limit_within_config_passes() -> None:
+    props = changed(LAUNCH_TEMPLATE, metadataOptions__httpPutResponseHopLimit=2)
+    expect(lt("launch-template-hop-limit", props, {"maxHopLimit": 2}))
+    absent = changed(LAUNCH_TEMPLATE, metadataOptions__httpPutResponseHopLimit=ABSENT)
+    expect(lt("launch-template-hop-limit", absent, {"maxHopLimit": 2}))
+    expect(
+        lt("launch-template-hop-limit", changed(LAUNCH_TEMPLATE, metadataOptions=ABSENT)),
+        "metadataOptions",
+    )
+
+
+@pytest.mark.parametrize("value", ["true", True, "TRUE"])
+def test_public_ip_string_or_bool_true_is_a_violation(value: object) -> None:
+    props = changed(LAUNCH_TEMPLATE, networkInterfaces=[{"associatePublicIpAddress": value}])
+    expect(lt("launch-template-no-public-ip", props), "associatePublicIpAddress is")
+
+
+@pytest.mark.parametrize(
+    "interfaces",
+    [
+        ABSENT,
+        [],
+        [{}],
+        [{"associatePublicIpAddress": "false"}],
+        [{"associatePublicIpAddress": False}],
+    ],
+)
+def test_public_ip_absent_or_false_passes(interfaces: object) -> None:
+    expect(
+        lt("launch-template-no-public-ip", changed(LAUNCH_TEMPLATE, networkInterfaces=interfaces))
+    )
+
+
+def test_public_ip_unknown_fails_closed() -> None:
+    props = changed(LAUNCH_TEMPLATE, networkInterfaces=[{"associatePublicIpAddress": UNKNOWN_STR}])
+    expect(
+        lt("launch-template-no-public-ip", props),
+        "networkInterfaces[0].associatePublicIpAddress is unknown",
+    )
+    expect(
+        lt(
+            "launch-template-no-public-ip", changed(LAUNCH_TEMPLATE, networkInterfaces=UNKNOWN_LIST)
+        ),
+        "unknown",
+    )
+
+
+@pytest.mark.parametrize(
+    ("mappings", "fragment"),
+    [
+        ([{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}], 'ebs.encrypted is "false"'),
+        (
+            [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50}}],
+            "ebs.encrypted is absent (AWS default: false)",
+        ),
+        (
+            [{"deviceName": "/dev/xvda", "ebs": {"encrypted": UNKNOWN_STR}}],
+            "ebs.encrypted is unknown",
+        ),
+        (ABSENT, "blockDeviceMappings is absent"),
+        (UNKNOWN_LIST, "blockDeviceMappings is unknown"),
+    ],
+)
+def test_ebs_encryption_violations(mappings: object, fragment: str) -> None:
+    expect(
+        lt("launch-template-ebs-encrypted", changed(LAUNCH_TEMPLATE, blockDeviceMappings=mappings)),
+        fragment,
+    )
+
+
+def test_ebs_encrypted_with_unknown_key_and_instance_store_pass() -> None:
+    mappings = [
+        {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": UNKNOWN_STR}},
+        {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"},
+    ]
+    expect(
+        lt("launch-template-ebs-encrypted", changed(LAUNCH_TEMPLATE, blockDeviceMappings=mappings))
+    )
+
+
+def test_ssh_key_on_launch_template_or_remote_access_on_node_group() -> None:
+    expect(lt("nodes-no-ssh", changed(LAUNCH_TEMPLATE, keyName="ops")), 'keyName is "ops"')
+    expect(lt("nodes-no-ssh", changed(LAUNCH_TEMPLATE, keyName=UNKNOWN_STR)), "keyName is unknown")
+    expect(run("nodes-no-ssh", t.EKS_NODE_GROUP, NODE_GROUP))
+    remote = changed(
+        NODE_GROUP, remoteAccess={"ec2SshKey": "ops", "sourceSecurityGroupIds": ["sg-1"]}
+    )
+    violations = run("nodes-no-ssh", t.EKS_NODE_GROUP, remote)
+    expect(violations, "remoteAccess is set")
+    assert violations[0].level == "mandatory"
+    expect(
+        run("nodes-no-ssh", t.EKS_NODE_GROUP, changed(NODE_GROUP, remoteAccess=UNKNOWN_OBJECT)),
+        "remoteAccess",
+    )
+    expect(run("nodes-no-ssh", t.EKS_NODE_GROUP, changed(NODE_GROUP, remoteAccess=None)))
+
+
+def test_launch_configurations_are_refused() -> None:
+    violations = run(
+        "no-launch-configurations",
+        t.LAUNCH_CONFIGURATION,
+        {"imageId": "ami-1", "instanceType": "t3.large"},
+    )
+    expect(violations, "launch configurations are deprecated")
+    assert violations[0].level == "mandatory"
+    asg = {"minSize": 1, "maxSize": 2}
+    expect(
+        run(
+            "no-launch-configurations", t.AUTOSCALING_GROUP, {**asg, "launchConfiguration": "lc-1"}
+        ),
+        "launchConfiguration is set",
+    )
+    expect(
+        run(
+            "no-launch-configurations",
+            t.AUTOSCALING_GROUP,
+            {**asg, "launchConfiguration": UNKNOWN_STR},
+        ),
+        "launchConfiguration",
+    )
+    expect(
+        run(
+            "no-launch-configurations",
+            t.AUTOSCALING_GROUP,
+            {**asg, "launchTemplate": {"id": "lt-1"}},
+        )
+    )
+    expect(run("no-launch-configurations", t.AUTOSCALING_GROUP, asg))
+
+
+def test_unknown_bool_sentinel_is_unknown_not_true() -> None:
+    props = changed(LAUNCH_TEMPLATE, networkInterfaces=[{"associatePublicIpAddress": UNKNOWN_BOOL}])
+    expect(lt("launch-template-no-public-ip", props), "unknown")

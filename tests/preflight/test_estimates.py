@@ -1,0 +1,229 @@
+"""Cost and deploy-time estimates on small hand-made graphs: each cost line, the critical path by
+weight (not by length), and the floor."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from preflight.estimates import critical_path, estimate_cost, estimate_deploy, floor_minutes
+
+
+@dataclass
+class R:
+    name: str
+    type: str
+    dependencies: tuple = ()
+    inputs: dict = field(default_factory=dict)
+    custom: bool = True
+
+    @property
+    def urn(self):
+        return self.name
+
+    @property
+    def id(self):
+        return f"id-{self.name}"
+
+
+DURATIONS = {
+    "default_minutes": 0.5,
+    "minutes": {
+        "aws:eks/cluster:Cluster": 10,
+        "aws:eks/nodeGroup:NodeGroup": 3,
+        "aws:eks/addon:Addon": 1,
+        "aws:ec2/natGateway:NatGateway": 2,
+    },
+}
+
+
+def graph():
+    role = R("role", "aws:iam/role:Role")
+    cluster = R("cluster", "aws:eks/cluster:Cluster", ("role",))
+    cni = R("cni", "aws:eks/addon:Addon", ("cluster",))
+    nodes = R("nodes", "aws:eks/nodeGroup:NodeGroup", ("cluster", "cni", "role"))
+    dns = R("dns", "aws:eks/addon:Addon", ("nodes",))
+    alarm = R("alarm", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    component = R("component", "eks-platform:index:Cluster", custom=False)
+    return [role, cluster, cni, nodes, dns, alarm, component]
+
+
+def names(path):
+    return [s.name for s in path]
+
+
+def test_critical_path_follows_the_longest_chain():
+    path = critical_path(graph(), DURATIONS)
+    assert names(path) == ["role", "cluster", "cni", "nodes", "dns"]
+    assert sum(s.minutes for s in path) == 0.5 + 10 + 1 + 3 + 1
+
+
+def test_the_heaviest_chain_wins_over_the_one_with_more_resources():
+    # Six quick resources in a row (3 min) against one NAT gateway (2 min) then one add-on (1 min)
+    # plus a cluster (10): the two-step chain is shorter in steps but heavier.
+    quick = [R(f"q{i}", "aws:iam/role:Role", (f"q{i - 1}",) if i else ()) for i in range(6)]
+    heavy = [
+        R("nat", "aws:ec2/natGateway:NatGateway"),
+        R("cluster", "aws:eks/cluster:Cluster", ("nat",)),
+    ]
+    assert names(critical_path(quick + heavy, DURATIONS)) == ["nat", "cluster"]
+    # ...and when the long chain is the heavier one, it wins.
+    many = [
+        R(f"m{i}", "aws:ec2/natGateway:NatGateway", (f"m{i - 1}",) if i else ()) for i in range(7)
+    ]
+    assert names(critical_path(many + heavy, DURATIONS)) == [f"m{i}" for i in range(7)]
+
+
+def test_components_weigh_nothing_on_the_path():
+    resources = [
+        R("component", "eks-platform:index:Network", custom=False),
+        R("vpc", "aws:ec2/vpc:Vpc", ("component",)),
+    ]
+    assert [(s.name, s.minutes) for s in critical_path(resources, DURATIONS)] == [("vpc", 0.5)]
+
+
+def test_equal_paths_resolve_the_same_way_every_run():
+    resources = [R("b", "t"), R("a", "t"), R("c", "t", ("b", "a"))]
+    assert names(critical_path(resources, DURATIONS)) == ["a", "c"]
+    assert names(critical_path(list(reversed(resources)), DURATIONS)) == ["a", "c"]
+
+
+def test_floor_is_cluster_node_group_and_slowest_add_on_after_nodes():
+    assert floor_minutes(graph(), DURATIONS) == 10 + 3 + 1
+
+
+def test_floor_counts_only_add_ons_that_wait_for_nodes():
+    without_dns = [r for r in graph() if r.name != "dns"]
+    assert floor_minutes(without_dns, DURATIONS) == 10 + 3
+
+
+def test_floor_in_auto_mode_is_the_cluster_then_the_slowest_add_on():
+    resources = [
+        R("cluster", "aws:eks/cluster:Cluster"),
+        R("a", "aws:eks/addon:Addon", ("cluster",)),
+    ]
+    assert floor_minutes(resources, DURATIONS) == 10 + 1
+
+
+def test_an_unnecessary_dependency_lengthens_the_path():
+    resources = graph()
+    resources[-2] = R("alarm", "aws:cloudwatch/metricAlarm:MetricAlarm", ("dns",))
+    estimate = estimate_deploy(resources, DURATIONS)
+    assert estimate.critical_path_minutes == 16.0
+    assert estimate.ratio_to_floor == pytest.approx(16 / 14, abs=0.01)
+
+
+def test_dependency_cycle_is_reported():
+    with pytest.raises(ValueError, match="cycle"):
+        critical_path([R("a", "t", ("b",)), R("b", "t", ("a",))], DURATIONS)
+
+
+PRICES = {
+    "region": "test-1",
+    "as_of": "2026-11",
+    "hours_per_month": 100,
+    "eks_cluster_hour": 0.1,
+    "nat_gateway_hour": 0.05,
+    "public_ipv4_hour": 0.005,
+    "interface_endpoint_az_hour": 0.01,
+    "kms_key_month": 1.0,
+    "ebs_gp3_gb_month": 0.1,
+    "cloudwatch_log_ingest_gb": 0.5,
+    "cloudwatch_alarm_month": 0.1,
+    "cloudwatch_dashboard_month": 3.0,
+    "spot_discount": 0.6,
+    "ec2_linux_hour": {"m7i.large": 0.1, "m7i.xlarge": 0.2},
+    "assumptions": {
+        "control_plane_log_gb_month": 10,
+        "flow_log_gb_month": 4,
+        "usage_dependent_not_included": "x",
+    },
+}
+
+
+def node_group(name, instance, desired, minimum, capacity="ON_DEMAND", template=None):
+    inputs = {
+        "instanceTypes": [instance],
+        "capacityType": capacity,
+        "scalingConfig": {"minSize": float(minimum), "desiredSize": float(desired), "maxSize": 9.0},
+    }
+    if template:
+        inputs["launchTemplate"] = {"id": f"id-{template}"}
+    return R(name, "aws:eks/nodeGroup:NodeGroup", inputs=inputs)
+
+
+def items(resources):
+    return {i.item: i for i in estimate_cost(resources, PRICES).items}
+
+
+def test_cost_items_from_a_small_stack():
+    resources = [
+        R("cluster", "aws:eks/cluster:Cluster"),
+        R("nat", "aws:ec2/natGateway:NatGateway"),
+        R("eip", "aws:ec2/eip:Eip"),
+        R(
+            "ecr",
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            inputs={"vpcEndpointType": "Interface", "subnetIds": ["a", "b"]},
+        ),
+        R("s3", "aws:ec2/vpcEndpoint:VpcEndpoint", inputs={"vpcEndpointType": "Gateway"}),
+        R(
+            "lt",
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            inputs={"blockDeviceMappings": [{"ebs": {"volumeSize": 50.0}}]},
+        ),
+        node_group("ng", "m7i.large", 2, 1, capacity="SPOT", template="lt"),
+        R("key", "aws:kms/key:Key"),
+        R("cp", "aws:cloudwatch/logGroup:LogGroup", inputs={"name": "/aws/eks/c/cluster"}),
+    ]
+    cost = estimate_cost(resources, PRICES)
+    found = {i.item.split(" (")[0]: i.monthly_usd for i in cost.items}
+    assert found == {
+        "EKS control plane": 10.0,
+        "NAT gateways": 5.0,
+        "Public IPv4 addresses": 0.5,
+        "Interface VPC endpoints": 2.0,  # 2 AZs x 0.01 x 100 h; the gateway endpoint is free
+        "Nodes ng": 8.0,  # 2 spot nodes x 0.1 x (1 - 0.6) x 100 h
+        "Node volumes ng": 10.0,  # 2 x 50 GB x 0.1
+        "KMS keys": 1.0,
+        "Control-plane log ingestion": 5.0,
+    }
+    assert cost.monthly_usd == 41.5
+
+
+def test_nodes_are_priced_at_desired_size_with_the_minimum_in_the_note():
+    line = items([node_group("ng", "m7i.xlarge", 3, 1)])["Nodes ng (m7i.xlarge)"]
+    assert (line.quantity, line.unit_usd, line.monthly_usd) == (3.0, 0.2, 60.0)
+    assert line.note == "at desired size; 20.0 USD at min size 1"
+
+
+def test_a_node_group_without_a_launch_template_is_priced_with_a_20_gib_disk():
+    line = items([node_group("ng", "m7i.large", 2, 2)])["Node volumes ng (gp3 20 GiB each)"]
+    assert line.quantity == 40.0 and line.monthly_usd == 4.0
+
+
+def test_an_instance_type_without_a_price_is_listed_at_zero_and_says_so():
+    line = items([node_group("ng", "x9.huge", 2, 2)])["Nodes ng (x9.huge)"]
+    assert line.monthly_usd == 0.0 and line.note == "no price in prices.json"
+
+
+def test_log_ingestion_by_kind_of_log_group_and_monitoring_items():
+    resources = [
+        R("cp", "aws:cloudwatch/logGroup:LogGroup", inputs={"name": "/aws/eks/c/cluster"}),
+        R("flow", "aws:cloudwatch/logGroup:LogGroup", inputs={"name": "/aws/vpc-flow-logs/c"}),
+        R("other", "aws:cloudwatch/logGroup:LogGroup", inputs={"name": "/app/logs"}),
+        R("a1", "aws:cloudwatch/metricAlarm:MetricAlarm"),
+        R("a2", "aws:cloudwatch/metricAlarm:MetricAlarm"),
+        R("d", "aws:cloudwatch/dashboard:Dashboard"),
+    ]
+    found = {name: (i.quantity, i.monthly_usd) for name, i in items(resources).items()}
+    assert found == {
+        "Control-plane log ingestion": (10, 5.0),
+        "Flow log ingestion": (4, 2.0),
+        "CloudWatch alarms": (2, 0.2),
+        "CloudWatch dashboards": (1, 3.0),
+    }
+
+
+def test_nothing_priced_means_no_lines():
+    cost = estimate_cost([R("role", "aws:iam/role:Role")], PRICES)
+    assert cost.items == () and cost.monthly_usd == 0
