@@ -27,7 +27,6 @@ class Addons(PlatformComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("Addons", name, stack, opts)
-        self.settings = target.settings
         self.addons = {
             spec.name: create_addon(self, spec, target, depends_on=capacity)
             for spec in enabled_addons(target, before_compute=False)

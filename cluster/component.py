@@ -18,7 +18,7 @@ from cluster.settings import ClusterSettings
 from network.component import Network
 from stack.component import PlatformComponent
 from stack.context import StackContext
-from stack.iam import key_use, service_trust, to_json
+from stack.iam import NODE_POLICIES, key_use, service_trust, to_json
 
 
 class ComputeMode(Protocol):
@@ -53,7 +53,7 @@ class Cluster(PlatformComponent):
     ) -> None:
         super().__init__("Cluster", name, stack, opts)
         self.kubernetes_version = kubernetes_version
-        self.auto_mode = auto = compute.auto_mode
+        auto = compute.auto_mode
         cluster_name = stack.cluster_name
         log_group_name = f"/aws/eks/{cluster_name}/cluster"
 
@@ -78,7 +78,7 @@ class Cluster(PlatformComponent):
         self.node_role, node_role_policies = self._role(
             "node",
             service_trust(stack.aws, "ec2"),
-            iam.AUTO_MODE_NODE_POLICIES if auto else iam.NODE_POLICIES,
+            iam.AUTO_MODE_NODE_POLICIES if auto else NODE_POLICIES,
         )
 
         cluster = aws.eks.Cluster(
@@ -170,7 +170,6 @@ class Cluster(PlatformComponent):
 
         self.arn = cluster.arn
         self.security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
-        self.oidc_provider_arn = oidc.arn
         self.control_plane_log_group = log_group_name
         certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
         self.kubeconfig = pulumi.Output.secret(

@@ -33,7 +33,8 @@ class Declaration:
     keyed_by_allowed: str = ""
     key_label: str = ""  # placeholder for the keys in the README, e.g. "<add-on>"
     required: str | None = None  # the "must be ..." text when the key is missing
-    default_doc: str | None = None  # the README's default when the value alone does not say
+    default_doc: str | None = None  # the README's default when there is no value to show
+    default_note: str = ""  # said after the default value in the README, e.g. "at least min"
 
 
 def _field(declaration: Declaration, default: Any, default_factory: Any) -> Any:
@@ -52,18 +53,18 @@ def setting(
     default_factory: Callable[[], Any] | None = None,
     required: str | None = None,
     default_doc: str | None = None,
+    default_note: str = "",
 ) -> Any:
     """A plain value: `kind` reads it; `default` applies when the key is absent or invalid."""
-    return _field(
-        Declaration(key, doc, kind=kind, required=required, default_doc=default_doc),
-        default,
-        default_factory,
+    declaration = Declaration(
+        key, doc, kind=kind, required=required, default_doc=default_doc, default_note=default_note
     )
+    return _field(declaration, default, default_factory)
 
 
-def section(key: str, cls: type, *, doc: str = "") -> Any:
+def section(key: str, cls: type) -> Any:
     """A nested object of settings, read with `cls`'s own declarations (absent: its defaults)."""
-    return _field(Declaration(key, doc, section=cls), None, cls)
+    return _field(Declaration(key, "", section=cls), None, cls)
 
 
 def sections(key: str, cls: type, *, doc: str, default: tuple = (), default_doc: str = "") -> Any:

@@ -35,6 +35,8 @@ def rows(cls: type) -> Iterator[tuple[str, str, str, str]]:
             default = declaration.default_doc
         else:
             default = _default(getattr(found.owner(), found.field.name))
+        if declaration.default_note:
+            default = f"{default}, {declaration.default_note}"
         kind = "list of objects" if declaration.many else declaration.kind.doc
         yield found.key, kind, default, declaration.doc
 

@@ -24,14 +24,13 @@ import pulumi_kubernetes as k8s
 from addons.component import Addons
 from addons.iam import pod_identity_trust
 from cluster.component import Cluster
-from cluster.iam import NODE_POLICIES
 from controllers import iam, karpenter
 from controllers.settings import ControllerSettings
 from network.component import Network
 from nodes.component import Capacity
 from stack.component import PlatformComponent
 from stack.context import StackContext
-from stack.iam import service_trust, to_json
+from stack.iam import NODE_POLICIES, service_trust, to_json
 from stack.tags import KARPENTER_DISCOVERY
 
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"

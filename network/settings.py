@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from config import Check, setting
 from config.kinds import Boolean, Integer, Strings, Text
-from network.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
+from network.subnet_plan import PRIVATE_PREFIX_STEP, SubnetPlan, SubnetPlanError, plan_subnets
 
 MAX_AZS = 6
 NAT_MODES = ("per-az", "single", "none")
@@ -76,7 +76,7 @@ class NetworkSettings:
         "privateSubnetPrefix",
         Integer(17, 22, note="private subnet size"),
         default=None,
-        default_doc="VPC prefix + 3 (`/19` in a `/16`)",
+        default_doc=f"VPC prefix + {PRIVATE_PREFIX_STEP} (`/{16 + PRIVATE_PREFIX_STEP}` in a `/16`)",
         doc="Size of each private (node and pod) subnet; at most /22.",
     )
     public_subnet_prefix: int = setting(
@@ -119,9 +119,9 @@ class NetworkSettings:
                 plan = plan_subnets(
                     self.vpc_cidr,
                     az_count,
-                    self.private_subnet_prefix,
-                    self.public_subnet_prefix,
-                    self.intra_subnet_prefix,
+                    private_prefix=self.private_subnet_prefix,
+                    public_prefix=self.public_subnet_prefix,
+                    intra_prefix=self.intra_subnet_prefix,
                 )
             except SubnetPlanError as error:
                 check.problem("vpcCidr", self.vpc_cidr, f"subnet plan does not fit: {error}")

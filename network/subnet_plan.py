@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+PRIVATE_PREFIX_STEP = 3  # private subnets are 1/8 of the VPC unless the settings say otherwise
 MIN_PRIVATE_PREFIX = 22  # 1,019 usable addresses per AZ: the smallest subnet we accept for pods
 MIN_INTRA_PREFIX = 28  # EKS needs at least /28 for the control-plane ENIs
 
@@ -45,15 +46,16 @@ class SubnetPlan:
 
 
 def default_private_prefix(vpc_cidr: str) -> int:
-    return ipaddress.IPv4Network(vpc_cidr).prefixlen + 3
+    return ipaddress.IPv4Network(vpc_cidr).prefixlen + PRIVATE_PREFIX_STEP
 
 
 def plan_subnets(
     vpc_cidr: str,
     az_count: int,
-    private_prefix: int | None = None,
-    public_prefix: int = 24,
-    intra_prefix: int = 28,
+    *,
+    private_prefix: int | None,
+    public_prefix: int,
+    intra_prefix: int,
 ) -> SubnetPlan:
     """Plan public, private and intra subnets for `az_count` AZs; raise SubnetPlanError if they do not fit."""
     vpc = ipaddress.IPv4Network(vpc_cidr)

@@ -32,9 +32,9 @@ class NodeGroup(PlatformComponent):
     ) -> None:
         super().__init__("NodeGroup", name, stack, opts)
         self.settings = settings
-        # Both resources were children of the Cluster component before node groups became
-        # components of their own: the alias keeps deployed ones (no replacement).
-        moved = [pulumi.Alias(parent=cluster)]
+        # Both resources were children of the Cluster component, named after it, before node
+        # groups became components of their own: the alias keeps deployed ones in place.
+        moved = [pulumi.Alias(name=cluster.child_name(settings.name), parent=cluster)]
         node_tags = self._tags(f"{stack.cluster_name}-{settings.name}")
         template = aws.ec2.LaunchTemplate(
             name,

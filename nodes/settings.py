@@ -60,7 +60,7 @@ class NodeGroupSettings:
         "desiredSize",
         Integer(0, 1000),
         default=3,
-        default_doc="`3`, within min and max",
+        default_note="within min and max",
         doc="Nodes at creation; min ≤ desired ≤ max. Set at creation and then left to the "
         "autoscaler (`ignoreChanges`).",
     )
@@ -68,7 +68,7 @@ class NodeGroupSettings:
         "maxSize",
         Integer(1, 1000),
         default=6,
-        default_doc="`6`, at least min",
+        default_note="at least min",
         doc="Maximum nodes.",
     )
     disk_size_gib: int = setting(

@@ -49,8 +49,9 @@ def urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> 
 
 
 def alias_urns(request: Any, stack: str, project: str) -> tuple[str, ...]:
-    """The URNs the request's aliases stand for, resolved the way the engine resolves alias
-    specs: unset fields take the resource's own name, type, parent, stack and project."""
+    """The URNs the request's aliases stand for, as the engine resolves an alias spec: unset
+    fields take the resource's own name, type, parent, stack and project. Not modelled: the
+    aliases a child inherits from an aliased parent (no component here has aliases)."""
     found = []
     for alias in request.aliases:
         if alias.urn:

@@ -44,6 +44,10 @@ LOG_RETENTION_DAYS = (
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
+def default_cluster_name(stack: str) -> str:
+    return f"{PROJECT}-{stack}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every `eks-platform:*` key of one stack."""
@@ -61,8 +65,8 @@ class Settings:
             pattern=CLUSTER_NAME,
             allowed="1-100 letters, digits, '-' or '_', starting with a letter or digit",
         ),
-        default="",
-        default_doc=f"`{PROJECT}-<stack>`",
+        default="",  # unset: default_cluster_name(stack)
+        default_doc=f"`{default_cluster_name('<stack>')}`",
         doc="EKS cluster name (1-100 letters, digits, `-`, `_`); also names log groups, aliases, "
         "alarms. Changing it replaces the cluster.",
     )
@@ -105,7 +109,7 @@ class Settings:
         if self.compute.auto_mode:
             refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
         return dataclasses.replace(
-            self, stack=stack, cluster_name=self.cluster_name or f"{PROJECT}-{stack}"
+            self, stack=stack, cluster_name=self.cluster_name or default_cluster_name(stack)
         )
 
     @property

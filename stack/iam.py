@@ -13,6 +13,14 @@ from stack.context import AwsContext
 
 Document = dict[str, Any]
 
+# What the role of a worker node needs: managed node groups' and Karpenter's nodes alike. No
+# AmazonEKS_CNI_Policy: the VPC CNI gets its own role, so pods can't borrow ENI permissions.
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
 
 def to_json(document: Document) -> str:
     return json.dumps(document, sort_keys=True)

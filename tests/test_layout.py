@@ -11,39 +11,20 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# What each part may import, bottom up (the README's Architecture section says the same).
-MAY_IMPORT = {
-    "config": set(),
-    "stack": {"config"},
-    "network": {"config", "stack"},
-    "addons": {"config", "stack"},
-    "cluster": {"config", "stack", "network", "addons"},
-    "nodes": {"config", "stack", "network", "cluster"},
-    "monitoring": {"config", "stack", "network", "addons", "cluster", "nodes"},
-    "controllers": {"config", "stack", "network", "addons", "cluster", "nodes"},
-    "settings": {
-        "config",
-        "stack",
-        "network",
-        "addons",
-        "cluster",
-        "nodes",
-        "monitoring",
-        "controllers",
-    },
-    "__main__": {
-        "settings",
-        "stack",
-        "network",
-        "addons",
-        "cluster",
-        "nodes",
-        "monitoring",
-        "controllers",
-    },
-    "offline": {"config"},
-    "preflight": {"config", "offline", "settings"},
-}
+# The program's parts bottom up: a part imports only parts on floors below its own (the README's
+# Architecture section says the same). The offline tools sit beside the program.
+FLOORS = [
+    {"config"},
+    {"stack"},
+    {"network", "addons"},
+    {"cluster"},
+    {"nodes"},
+    {"monitoring", "controllers"},
+    {"settings"},
+    {"__main__"},
+]
+MAY_IMPORT = {part: set().union(*FLOORS[:i]) for i, floor in enumerate(FLOORS) for part in floor}
+MAY_IMPORT |= {"offline": {"config"}, "preflight": {"config", "offline", "settings"}}
 PARTS = set(MAY_IMPORT)
 SOURCES = sorted(
     p for p in ROOT.rglob("*.py") if not {"venv", ".git"} & set(p.relative_to(ROOT).parts)
@@ -100,12 +81,18 @@ def test_no_import_cycles_between_modules():
         raise AssertionError(f"import cycle: {cycle.args[1]}") from None
 
 
-def test_no_module_takes_a_constant_from_another_component():
+CONCERNS = ("network", "cluster", "nodes", "addons", "monitoring", "controllers")
+
+
+def test_no_concern_takes_a_constant_from_another():
+    """Shared vocabulary lives in stack/; a concern takes components and views from below it,
+    never another concern's constants."""
     taken = [
         f"{path.relative_to(ROOT)}: {name} from {module}"
         for path in PROGRAM
+        if part_of(path) in CONCERNS
         for module, names in imports(path)
-        if module.endswith(".component")
+        if module.split(".")[0] in CONCERNS and module.split(".")[0] != part_of(path)
         for name in names
         if re.fullmatch(r"[A-Z][A-Z0-9_]+", name)
     ]
@@ -113,7 +100,7 @@ def test_no_module_takes_a_constant_from_another_component():
 
 
 def test_every_concern_has_its_settings_and_component():
-    for concern in ("network", "cluster", "nodes", "addons", "monitoring", "controllers"):
+    for concern in CONCERNS:
         assert (ROOT / concern / "settings.py").exists() and (
             ROOT / concern / "component.py"
         ).exists()

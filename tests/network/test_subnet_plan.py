@@ -3,7 +3,22 @@ import itertools
 
 import pytest
 
-from network.subnet_plan import SubnetPlanError, plan_subnets
+from network.settings import NetworkSettings
+from network.subnet_plan import SubnetPlanError
+from network.subnet_plan import plan_subnets as plan_subnets_of
+
+DEFAULTS = NetworkSettings()
+
+
+def plan_subnets(vpc_cidr, az_count, **prefixes):
+    """The plan with the settings' default sizes unless a test gives others."""
+    return plan_subnets_of(
+        vpc_cidr,
+        az_count,
+        private_prefix=prefixes.get("private_prefix", DEFAULTS.private_subnet_prefix),
+        public_prefix=prefixes.get("public_prefix", DEFAULTS.public_subnet_prefix),
+        intra_prefix=prefixes.get("intra_prefix", DEFAULTS.intra_subnet_prefix),
+    )
 
 
 def networks(plan):

@@ -1,8 +1,6 @@
 """NodeGroup components: a hardened launch template and a managed node group per settings entry,
 on the private subnets, waiting for the node role and the bootstrap add-ons."""
 
-import pytest
-
 from tests.programs import program
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -54,6 +52,8 @@ def test_node_groups_run_the_cluster_version_under_the_node_role(stack_run):
         assert group.inputs["version"] == cluster.inputs["version"]
         assert group.inputs["clusterName"] == cluster.outputs["name"]
         assert group.inputs["nodeRoleArn"] == stack_run.outputs["nodeRoleArn"]
+        # Through the cluster's output, not its name as a string: the group waits for the cluster.
+        assert cluster.urn in group.property_dependencies["clusterName"]
 
 
 def test_node_groups_ignore_desired_size_drift(stack_run):
@@ -103,10 +103,22 @@ def test_hop_limit_2_only_when_asked_and_warns():
     assert any("metadataHopLimit = 2" in w for w in run.warnings)
 
 
-@pytest.mark.parametrize("typ", [NODE_GROUP, LAUNCH_TEMPLATE])
-def test_moved_resources_keep_their_urn_under_the_cluster_as_an_alias(prod, typ):
-    cluster = prod.one("eks-platform:index:Cluster")
-    for resource in prod.of_type(typ):
-        old = f"urn:pulumi:prod::eks-platform::eks-platform:index:Cluster${typ}::{resource.name}"
-        assert resource.aliases == (old,)
-        assert old.startswith(cluster.urn.rsplit("::", 1)[0])
+def test_moved_resources_keep_the_urns_they_had_under_the_cluster_as_aliases(prod):
+    before = "urn:pulumi:prod::eks-platform::eks-platform:index:Cluster$"
+    aliases = {
+        r.urn: r.aliases for r in prod.registrations if r.type in (NODE_GROUP, LAUNCH_TEMPLATE)
+    }
+    assert aliases == {
+        "urn:pulumi:prod::eks-platform::eks-platform:index:NodeGroup$aws:eks/nodeGroup:NodeGroup::eks-system": (
+            f"{before}aws:eks/nodeGroup:NodeGroup::eks-system",
+        ),
+        "urn:pulumi:prod::eks-platform::eks-platform:index:NodeGroup$aws:eks/nodeGroup:NodeGroup::eks-general": (
+            f"{before}aws:eks/nodeGroup:NodeGroup::eks-general",
+        ),
+        "urn:pulumi:prod::eks-platform::eks-platform:index:NodeGroup$aws:ec2/launchTemplate:LaunchTemplate::eks-system": (
+            f"{before}aws:ec2/launchTemplate:LaunchTemplate::eks-system",
+        ),
+        "urn:pulumi:prod::eks-platform::eks-platform:index:NodeGroup$aws:ec2/launchTemplate:LaunchTemplate::eks-general": (
+            f"{before}aws:ec2/launchTemplate:LaunchTemplate::eks-general",
+        ),
+    }
