@@ -61,8 +61,8 @@ class NodeGroupSettings:
         Integer(0, 1000),
         default=3,
         default_note="within min and max",
-        doc="Nodes at creation; min ≤ desired ≤ max. Set at creation and then left to the "
-        "autoscaler (`ignoreChanges`).",
+        doc="Nodes at creation; min ≤ desired ≤ max. Later changes are ignored (`ignoreChanges`) "
+        "so that an autoscaler's decisions, when one runs, are not reverted.",
     )
     max_size: int = setting(
         "maxSize",
