@@ -180,7 +180,7 @@ class MockedCloud(pulumi_mocks.Mocks):
             "reverseDnsPrefix": "com.amazonaws",
         }
 
-    def region_(self, a: dict[str, Any]) -> dict[str, Any]:
+    def current_region(self, a: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": self.region,
             "region": self.region,
@@ -243,7 +243,7 @@ INVOKE_ANSWERS: dict[str, Callable[[MockedCloud, dict[str, Any]], Any]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": MockedCloud.availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": MockedCloud.caller_identity,
     "aws:index/getPartition:getPartition": MockedCloud.partition,
-    "aws:index/getRegion:getRegion": MockedCloud.region_,
+    "aws:index/getRegion:getRegion": MockedCloud.current_region,
     "aws:eks/getAddonVersion:getAddonVersion": MockedCloud.addon_version,
     "aws:amp/getDefaultScraperConfiguration:getDefaultScraperConfiguration": (
         MockedCloud.default_scraper_configuration

@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from offline.runner import ProgramRun, run_program
 
-# prod with every option on that adds resources: controllers, Prometheus, alarm e-mails, access
-# entries (also one of the stacks tests/offline/deployed_urns.json records).
-EVERY_OPTION = {
-    "controllers": {"enabled": True},
-    "monitoring": {"prometheus": True, "alarmEmails": ["oncall@example.com", "b@example.org"]},
-    "cluster": {
-        "adminPrincipalArns": ["arn:aws:iam::111122223333:role/platform-admins"],
-        "viewerPrincipalArns": ["arn:aws:iam::111122223333:user/auditor"],
-    },
-}
+# prod with every option on that adds resources (controllers, Prometheus, alarm e-mails, access
+# entries): one of the stacks whose deployed URNs tests/offline/deployed_urns.json records.
+DEPLOYED = json.loads((Path(__file__).parent / "offline" / "deployed_urns.json").read_text())
+EVERY_OPTION = DEPLOYED["stacks"]["prod-every-option"]["overrides"]
 
 
 def program(stack: str, overrides: dict[str, Any] | None = None) -> ProgramRun:

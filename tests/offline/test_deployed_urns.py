@@ -1,20 +1,16 @@
 """Stacks deployed before a change keep every resource: each URN they hold is still the URN of a
 resource the program registers, or one of its aliases (then the engine moves the state over)."""
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from tests.programs import program
-
-DEPLOYED = json.loads((Path(__file__).with_name("deployed_urns.json")).read_text())["stacks"]
+from tests.programs import DEPLOYED, program
 
 
-@pytest.fixture(scope="module", params=sorted(DEPLOYED))
+@pytest.fixture(scope="module", params=sorted(DEPLOYED["stacks"]))
 def deployed(request):
-    stack = DEPLOYED[request.param]
+    stack = DEPLOYED["stacks"][request.param]
     return stack["urns"], program(stack["stack"], stack["overrides"])
 
 
