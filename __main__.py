@@ -1,11 +1,13 @@
-"""EKS platform: validated settings -> stack context -> network -> cluster -> node groups ->
-add-ons -> monitoring -> in-cluster controllers (opt-in) -> stack outputs."""
+"""EKS platform: validated settings -> day-2 guard -> stack context -> network -> cluster -> node
+groups -> add-ons -> monitoring -> in-cluster controllers (opt-in) -> stack outputs."""
 
 import pulumi
 
 from addons.component import Addons
 from cluster.component import Cluster
 from controllers.component import Controllers
+from day2.previous import last_deployment, refuse_unsafe_changes
+from day2.record import OUTPUT, Deployment
 from monitoring.component import Monitoring
 from network.component import Network
 from network.zones import availability_zones
@@ -14,9 +16,13 @@ from settings import read_settings
 from stack.context import aws_context
 
 settings = read_settings()  # every problem at once, before any resource is registered
+previous = last_deployment()  # what the last `pulumi up` recorded; None for a new stack
+zones = availability_zones(settings.network, previous.availability_zones if previous else ())
+deployment = Deployment.of(settings, zones)
+refuse_unsafe_changes(previous, deployment, settings.allow_disruptive_changes)
 stack = settings.context(aws_context())  # account, partition, region, tags, cluster name
 
-network = Network("network", settings.network, availability_zones(settings.network), stack)
+network = Network("network", settings.network, zones, stack)
 cluster = Cluster(
     "eks",
     settings.cluster,
@@ -39,6 +45,7 @@ monitoring = Monitoring(
 if settings.controllers.enabled:
     Controllers("controllers", settings.controllers, cluster, network, capacity, addons, stack)
 
+pulumi.export(OUTPUT, deployment.as_output())
 for component in (network, cluster, addons, monitoring):
     for output, value in component.outputs.items():
         pulumi.export(output, value)

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from addons import iam
 from addons.catalog import ADDONS, AddonSpec
 from addons.settings import AddonSettings
+from addons.versions import table_version
 from stack.component import PlatformComponent
 from stack.iam import to_json
 
@@ -60,14 +61,9 @@ def missing_default_storage_class(target: AddonTarget) -> str | None:
 
 
 def addon_version(name: str, target: AddonTarget) -> str:
-    """The ONE place an add-on's version is decided: the settings' pin, or EKS's default version
-    for the cluster's Kubernetes version (not the most recent, which moves under you)."""
-    pinned = target.settings.pinned_version(name)
-    if pinned:
-        return pinned
-    return aws.eks.get_addon_version(
-        addon_name=name, kubernetes_version=target.kubernetes_version, most_recent=False
-    ).version
+    """The ONE place an add-on's version is decided: the settings' pin, or the version reviewed in
+    git for the cluster's Kubernetes version (addons/versions.json), never a live lookup."""
+    return target.settings.pinned_version(name) or table_version(name, target.kubernetes_version)
 
 
 def addon_role(parent: PlatformComponent, spec: AddonSpec, target: AddonTarget) -> aws.iam.Role:

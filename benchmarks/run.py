@@ -1,8 +1,10 @@
-"""Times the offline preflight per stack and the whole test suite; prints median and peak memory.
+"""Times the offline preflight and the change review per stack and the whole test suite; prints
+median and peak memory.
 
     venv/bin/python benchmarks/run.py [--runs N] [--suite-runs N]
 
-Targets on 2 cores: preflight <= 10 s per stack, test suite <= 90 s. This prints figures and
+Targets on 2 cores: preflight <= 10 s per stack, change review (`--against HEAD`, two program
+runs and a diff) <= 5 s per stack, test suite <= 90 s. This prints figures and
 whether each meets its target; it is not a test and never fails a build.
 """
 
@@ -57,6 +59,13 @@ def main() -> None:
             [sys.executable, "-m", "preflight", "--stack", stack, "--json"],
             args.runs,
             10,
+        )
+    for stack in STACKS:
+        bench(
+            f"review --stack {stack}",
+            [sys.executable, "-m", "preflight", "--stack", stack, "--against", "HEAD", "--json"],
+            args.runs,
+            5,
         )
     bench(
         "test suite",

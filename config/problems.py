@@ -17,7 +17,7 @@ def problem_text(key: str, value: Any, text: str) -> str:
 class SettingsError(ValueError):
     """The stack's config is invalid; `problems` lists every reason."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], title: str = "invalid stack settings") -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid stack settings ({len(problems)} problem(s)):\n{lines}")
+        super().__init__(f"{title} ({len(problems)} problem(s)):\n{lines}")

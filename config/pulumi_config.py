@@ -10,6 +10,10 @@ from pulumi.runtime import config as runtime_config
 from config.kinds import decode_json
 from config.problems import PROJECT
 
+# The last deployment's record (the stack output `deployment`, as JSON), which `./scripts/up` and
+# the deploy workflow hand to `pulumi up`: the program's one input besides the stack's config.
+DEPLOYED_ENVIRONMENT = "EKS_PLATFORM_DEPLOYED"
+
 
 def current_config() -> dict[str, object]:
     """Every config value of this run (full key -> value). Read from the runtime rather than

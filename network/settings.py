@@ -39,19 +39,21 @@ class NetworkSettings:
         Text(type_doc="IPv4 CIDR"),
         default="10.0.0.0/16",
         doc="VPC range: /16 to /24, inside 10/8, 172.16/12, 192.168/16 or 100.64/10. The subnet "
-        "plan must fit (the error says by how much it does not).",
+        "plan must fit (the error says by how much it does not). Fixed once deployed.",
     )
     az_count: int = setting(
         "azCount",
         Integer(2, MAX_AZS),
         default=3,
-        doc="Number of AZs, the first ones the region offers to EKS.",
+        doc="Number of AZs for a new stack: the first regular AZs (no Local or Wavelength Zones) "
+        "the region offers to EKS. Once deployed the AZs are kept; only the last can be removed.",
     )
     availability_zones: tuple[str, ...] = setting(
         "availabilityZones",
         Strings(),
         default=(),
-        doc=f"Pin the AZs instead (2-{MAX_AZS} distinct names, all available in the region).",
+        doc=f"The AZs, in order (2-{MAX_AZS} distinct names of the region's regular AZs); "
+        "`./scripts/up` writes the chosen ones here after the first deploy.",
     )
     nat_mode: str = setting(
         "natMode",
@@ -77,16 +79,19 @@ class NetworkSettings:
         Integer(17, 22, note="private subnet size"),
         default=None,
         default_doc=f"VPC prefix + {PRIVATE_PREFIX_STEP} (`/{16 + PRIVATE_PREFIX_STEP}` in a `/16`)",
-        doc="Size of each private (node and pod) subnet; at most /22.",
+        doc="Size of each private (node and pod) subnet; at most /22. Fixed once deployed.",
     )
     public_subnet_prefix: int = setting(
-        "publicSubnetPrefix", Integer(20, 27), default=24, doc="Size of each public subnet."
+        "publicSubnetPrefix",
+        Integer(20, 27),
+        default=24,
+        doc="Size of each public subnet. Fixed once deployed.",
     )
     intra_subnet_prefix: int = setting(
         "intraSubnetPrefix",
         Integer(24, 28),
         default=28,
-        doc="Size of each intra (control-plane) subnet.",
+        doc="Size of each intra (control-plane) subnet. Fixed once deployed.",
     )
     plan: SubnetPlan | None = None  # derived: where each AZ's subnets go
 

@@ -95,8 +95,9 @@ class NodeGroup(PlatformComponent):
             tags=node_tags,
             opts=self._child(
                 aliases=moved,
-                # An autoscaler owns the desired size after creation; don't revert its decisions.
-                ignore_changes=["scalingConfig.desiredSize"],
+                # When an autoscaler owns the desired size, don't revert its decisions; otherwise
+                # the settings own it (min, desired and max go in one UpdateNodegroupConfig).
+                ignore_changes=["scalingConfig.desiredSize"] if settings.autoscaled else None,
                 depends_on=cluster.node_prerequisites,
             ),
         )

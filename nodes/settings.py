@@ -61,8 +61,9 @@ class NodeGroupSettings:
         Integer(0, 1000),
         default=3,
         default_note="within min and max",
-        doc="Nodes at creation; min ≤ desired ≤ max. Later changes are ignored (`ignoreChanges`) "
-        "so that an autoscaler's decisions, when one runs, are not reverted.",
+        doc="Nodes in the group, min ≤ desired ≤ max; every `pulumi up` sets it, unless "
+        "`compute.autoscaler` is `external` (then only at creation, so the autoscaler's decisions "
+        "stand).",
     )
     max_size: int = setting(
         "maxSize",
@@ -97,6 +98,7 @@ class NodeGroupSettings:
         doc="IMDSv2 hop limit. 1 keeps pods away from the node role; 2 only if a workload needs "
         "IMDS (warns).",
     )
+    autoscaled: bool = False  # derived from compute.autoscaler: the desired size is not ours
 
     def checked(self, check: Check) -> NodeGroupSettings:
         if check.given("instanceTypes") and not self.instance_types:
@@ -112,7 +114,9 @@ class NodeGroupSettings:
             check.fail(
                 "desiredSize",
                 desired,
-                f"between minSize ({self.min_size}) and maxSize ({max_size}): min <= desired <= max",
+                f"between minSize ({self.min_size}) and maxSize ({max_size}): EKS refuses a "
+                "group whose minimum is above its desired size or whose desired size is above its "
+                "maximum (min <= desired <= max); raise desiredSize together with minSize",
             )
         if self.metadata_hop_limit == 2:
             check.warn(
@@ -124,6 +128,9 @@ class NodeGroupSettings:
 
 
 DEFAULT_NODE_GROUP = NodeGroupSettings(name="system", labels={"role": "system"})
+
+
+AUTOSCALERS = ("none", "external")
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,14 @@ class ComputeSettings:
         Strings(),
         default=AUTO_MODE_NODE_POOLS,
         doc="Auto Mode built-in node pools.",
+    )
+    autoscaler: str = setting(
+        "autoscaler",
+        Text(AUTOSCALERS),
+        default="none",
+        doc="Who scales the managed node groups: `none` (each `pulumi up` sets `desiredSize`), "
+        "or `external` (a Cluster Autoscaler you run owns it after creation). Karpenter "
+        "(`controllers`) launches its own nodes and never resizes node groups.",
     )
     node_groups: tuple[NodeGroupSettings, ...] = sections(
         "nodeGroups",
@@ -171,4 +186,8 @@ class ComputeSettings:
                 list(self.auto_mode_node_pools),
                 f"a subset of {', '.join(AUTO_MODE_NODE_POOLS)} (not {bad})",
             )
-        return dataclasses.replace(self, node_groups=() if self.auto_mode else self.node_groups)
+        groups = tuple(
+            dataclasses.replace(g, autoscaled=self.autoscaler == "external")
+            for g in self.node_groups
+        )
+        return dataclasses.replace(self, node_groups=() if self.auto_mode else groups)

@@ -9,7 +9,11 @@ adding a resource to the program means teaching `offline/answers.py` its real ou
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
@@ -19,73 +23,62 @@ from offline.answers import RESOURCE_ANSWERS, New, hex_digits, kubernetes_object
 ACCOUNT_ID = "111122223333"
 CALLER_ARN = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/platform-deployer/pulumi"
 
-# Availability zones as DescribeAvailabilityZones reports them (name -> zone id).
-REGION_ZONES: dict[str, dict[str, str]] = {
-    "us-east-1": {
-        "us-east-1a": "use1-az6",
-        "us-east-1b": "use1-az1",
-        "us-east-1c": "use1-az2",
-        "us-east-1d": "use1-az4",
-        "us-east-1e": "use1-az3",
-        "us-east-1f": "use1-az5",
-    },
-    "eu-west-1": {"eu-west-1a": "euw1-az3", "eu-west-1b": "euw1-az1", "eu-west-1c": "euw1-az2"},
-    "eu-central-1": {
-        "eu-central-1a": "euc1-az2",
-        "eu-central-1b": "euc1-az3",
-        "eu-central-1c": "euc1-az1",
-    },
-    "us-west-2": {
-        "us-west-2a": "usw2-az2",
-        "us-west-2b": "usw2-az1",
-        "us-west-2c": "usw2-az3",
-        "us-west-2d": "usw2-az4",
-    },
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone as DescribeAvailabilityZones reports it."""
+
+    name: str
+    zone_id: str
+    zone_type: str = "availability-zone"
+    opt_in_status: str = "opt-in-not-required"
+    state: str = "available"
+    group_name: str = ""  # the region for AZs, the zone group for Local/Wavelength Zones
+
+
+def _azs(region: str, zone_ids: dict[str, str]) -> tuple[Zone, ...]:
+    return tuple(
+        Zone(region + suffix, zone_id, group_name=region) for suffix, zone_id in zone_ids.items()
+    )
+
+
+# The zones the mocked account sees per region. In us-east-1 it has opted into the Boston Local
+# Zone, whose name sorts before us-east-1a (as in a real account that uses it).
+REGION_ZONES: dict[str, tuple[Zone, ...]] = {
+    "us-east-1": (
+        Zone(
+            "us-east-1-bos-1a",
+            "use1-bos1-az1",
+            "local-zone",
+            "opted-in",
+            "available",
+            "us-east-1-bos-1",
+        ),
+        *_azs(
+            "us-east-1",
+            {
+                "a": "use1-az6",
+                "b": "use1-az1",
+                "c": "use1-az2",
+                "d": "use1-az4",
+                "e": "use1-az3",
+                "f": "use1-az5",
+            },
+        ),
+    ),
+    "eu-west-1": _azs("eu-west-1", {"a": "euw1-az3", "b": "euw1-az1", "c": "euw1-az2"}),
+    "eu-central-1": _azs("eu-central-1", {"a": "euc1-az2", "b": "euc1-az3", "c": "euc1-az1"}),
+    "us-west-2": _azs(
+        "us-west-2", {"a": "usw2-az2", "b": "usw2-az1", "c": "usw2-az3", "d": "usw2-az4"}
+    ),
 }
 
-# DescribeAddonVersions "defaultVersion: true" per add-on and Kubernetes minor (November 2026).
-ADDON_DEFAULT_VERSIONS: dict[str, dict[str, str]] = {
-    "vpc-cni": {
-        "1.34": "v1.20.4-eksbuild.2",
-        "1.35": "v1.21.1-eksbuild.1",
-        "1.36": "v1.21.1-eksbuild.1",
-    },
-    "kube-proxy": {
-        "1.34": "v1.34.1-eksbuild.2",
-        "1.35": "v1.35.0-eksbuild.2",
-        "1.36": "v1.36.0-eksbuild.1",
-    },
-    "coredns": {
-        "1.34": "v1.12.4-eksbuild.1",
-        "1.35": "v1.13.1-eksbuild.1",
-        "1.36": "v1.13.1-eksbuild.1",
-    },
-    "eks-pod-identity-agent": {
-        "1.34": "v1.3.9-eksbuild.3",
-        "1.35": "v1.3.10-eksbuild.1",
-        "1.36": "v1.3.10-eksbuild.1",
-    },
-    "aws-ebs-csi-driver": {
-        "1.34": "v1.51.1-eksbuild.1",
-        "1.35": "v1.53.0-eksbuild.1",
-        "1.36": "v1.53.0-eksbuild.1",
-    },
-    "metrics-server": {
-        "1.34": "v0.8.0-eksbuild.3",
-        "1.35": "v0.8.0-eksbuild.5",
-        "1.36": "v0.8.0-eksbuild.5",
-    },
-    "eks-node-monitoring-agent": {
-        "1.34": "v1.4.1-eksbuild.1",
-        "1.35": "v1.4.2-eksbuild.1",
-        "1.36": "v1.4.2-eksbuild.1",
-    },
-    "amazon-cloudwatch-observability": {
-        "1.34": "v4.6.0-eksbuild.1",
-        "1.35": "v4.7.0-eksbuild.1",
-        "1.36": "v4.7.0-eksbuild.1",
-    },
-}
+# What DescribeAddonVersions marks "defaultVersion" per Kubernetes minor: as the reviewed table
+# recorded it. Today's program never asks (it reads that table); older refs did, and the change
+# review runs them (`python -m preflight --against`).
+ADDON_DEFAULT_VERSIONS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).resolve().parent.parent / "addons" / "versions.json").read_text()
+)["kubernetes"]
 
 # The head of what GetDefaultScraperConfiguration returns (a Prometheus scrape config, YAML).
 DEFAULT_SCRAPER_CONFIGURATION = """global:
@@ -122,12 +115,23 @@ class MockedCloud(pulumi_mocks.Mocks):
     """Answers resource registrations and invokes the way AWS would, and keeps a log of the
     invokes the program made (`invokes`: token and arguments, in order)."""
 
-    def __init__(self, region: str, account_id: str = ACCOUNT_ID) -> None:
+    def __init__(
+        self,
+        region: str,
+        account_id: str = ACCOUNT_ID,
+        zone_states: Mapping[str, str] | None = None,
+    ) -> None:
+        """`zone_states` (zone name -> state) changes what AWS answers, as between two deploys:
+        an AZ impaired during an AWS event."""
         if region not in REGION_ZONES:
             raise ValueError(
                 f"the mocked cloud knows regions {sorted(REGION_ZONES)}, not {region!r}"
             )
         self.region = region
+        self.zones = tuple(
+            dataclasses.replace(z, state=(zone_states or {}).get(z.name, z.state))
+            for z in REGION_ZONES[region]
+        )
         self.account_id = account_id
         self.states: dict[str, dict] = {}  # id -> state, for outputs AWS derives from it
         self.invokes: list[tuple[str, dict[str, Any]]] = []
@@ -145,17 +149,25 @@ class MockedCloud(pulumi_mocks.Mocks):
         return answer(self, args.args)
 
     def availability_zones(self, a: dict[str, Any]) -> dict[str, Any]:
-        zones = {
-            name: zone_id
-            for name, zone_id in REGION_ZONES[self.region].items()
-            if name not in (a.get("excludeNames") or [])
-            and zone_id not in (a.get("excludeZoneIds") or [])
-        }
+        # Without allAvailabilityZones AWS lists only zones that need no opt-in or are opted in.
+        filters = {f["name"]: f["values"] for f in a.get("filters") or []}
+        zones = sorted(
+            (
+                z
+                for z in self.zones
+                if (a.get("allAvailabilityZones") or z.opt_in_status != "not-opted-in")
+                and (not a.get("state") or z.state == a["state"])
+                and z.name not in (a.get("excludeNames") or [])
+                and z.zone_id not in (a.get("excludeZoneIds") or [])
+                and all(_zone_field(z, name) in values for name, values in filters.items())
+            ),
+            key=lambda z: z.name,  # the provider sorts by name
+        )
         return {
             "id": self.region,
-            "names": list(zones),
-            "zoneIds": list(zones.values()),
-            "groupNames": [self.region] * len(zones),
+            "names": [z.name for z in zones],
+            "zoneIds": [z.zone_id for z in zones],
+            "groupNames": sorted({z.group_name for z in zones}),
             "state": a.get("state"),
             "region": self.region,
             "allAvailabilityZones": a.get("allAvailabilityZones"),
@@ -191,12 +203,10 @@ class MockedCloud(pulumi_mocks.Mocks):
 
     def addon_version(self, a: dict[str, Any]) -> dict[str, Any] | tuple[dict, list]:
         name, kubernetes = a["addonName"], a["kubernetesVersion"]
-        if kubernetes not in ADDON_DEFAULT_VERSIONS.get(name, {}):
+        if name not in ADDON_DEFAULT_VERSIONS.get(kubernetes, {}):
             return {}, [
                 ("addonName", f"no {name} version is published for Kubernetes {kubernetes}")
             ]
-        # DescribeAddonVersions marks one version per Kubernetes minor as the default; the most
-        # recent one is the newest build, which this table does not hold.
         if a.get("mostRecent"):
             raise NotImplementedError("the mocked cloud knows only the default add-on versions")
         return {
@@ -204,7 +214,7 @@ class MockedCloud(pulumi_mocks.Mocks):
             "addonName": name,
             "kubernetesVersion": kubernetes,
             "mostRecent": a.get("mostRecent"),
-            "version": ADDON_DEFAULT_VERSIONS[name][kubernetes],
+            "version": ADDON_DEFAULT_VERSIONS[kubernetes][name],
             "region": self.region,
         }
 
@@ -237,6 +247,21 @@ class MockedCloud(pulumi_mocks.Mocks):
             state["tagsAll"] = dict(state["tags"])
         self.states[resource_id] = state
         return resource_id, state
+
+
+def _zone_field(zone: Zone, filter_name: str) -> str:
+    """The zone's value for a DescribeAvailabilityZones filter the program uses."""
+    fields = {
+        "zone-type": zone.zone_type,
+        "opt-in-status": zone.opt_in_status,
+        "state": zone.state,
+        "zone-name": zone.name,
+        "zone-id": zone.zone_id,
+        "group-name": zone.group_name,
+    }
+    if filter_name not in fields:
+        raise NotImplementedError(f"the mocked cloud does not filter zones on {filter_name}")
+    return fields[filter_name]
 
 
 INVOKE_ANSWERS: dict[str, Callable[[MockedCloud, dict[str, Any]], Any]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,11 +17,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from config import PROJECT
 from config.merge import deep_merge
+from config.pulumi_config import DEPLOYED_ENVIRONMENT
 from offline.mocked_aws import MockedCloud
 from offline.recorder import RecordingMonitor, Registration, ancestors
 
 ROOT = Path(__file__).resolve().parent.parent
-PROGRAM = ROOT / "__main__.py"
 
 
 @dataclass
@@ -49,16 +50,18 @@ class ProgramRun:
         return other.urn in ancestors(resource, {r.urn: r for r in self.registrations})
 
 
-def stack_config(stack: str) -> dict[str, Any]:
+def stack_config(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml (full keys, values as written)."""
-    path = ROOT / f"Pulumi.{stack}.yaml"
+    path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(f"no stack file {path.name}; stacks: {', '.join(stacks())}")
+        raise FileNotFoundError(
+            f"no stack file {path.name}; stacks: {', '.join(stacks(project_dir))}"
+        )
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
 
 
-def stacks() -> list[str]:
-    return sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+def stacks(project_dir: Path = ROOT) -> list[str]:
+    return sorted(p.name.split(".")[1] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
 class _WarningCollector(logging.Handler):
@@ -86,15 +89,23 @@ def _drop_nones(value: Any) -> Any:
 
 
 def run_program(
-    stack: str, overrides: Mapping[str, Any] | None = None, preview: bool = False
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    preview: bool = False,
+    *,
+    deployed: Mapping[str, Any] | None = None,
+    zone_states: Mapping[str, str] | None = None,
+    project_dir: Path = ROOT,
 ) -> ProgramRun:
-    """Run __main__.py for `stack` against the mocked cloud.
+    """Run `project_dir`/__main__.py for `stack` against the mocked cloud.
 
     `overrides` are project config values keyed without the "eks-platform:" prefix (or full
     "namespace:key" keys); objects are merged into the stack file's objects (a None value
-    removes the key). Exceptions the program raises (such as a SettingsError) propagate.
+    removes the key). `deployed` is the last deployment's `deployment` output, as
+    `./scripts/up` hands it to `pulumi up` (None: a stack never deployed); `zone_states` changes
+    AWS's AZ answer. Exceptions the program raises (such as a SettingsError) propagate.
     """
-    config = stack_config(stack)
+    config = stack_config(stack, project_dir)
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
         merged = deep_merge(config.get(full), value)
@@ -102,7 +113,7 @@ def run_program(
             config.pop(full, None)
         else:
             config[full] = _drop_nones(merged)
-    cloud = MockedCloud(config.get("aws:region", "us-east-1"))
+    cloud = MockedCloud(config.get("aws:region", "us-east-1"), zone_states=zone_states)
     monitor = RecordingMonitor(cloud, stack, PROJECT)
     warnings = _WarningCollector()
     logger = logging.getLogger(f"offline.{stack}")
@@ -115,11 +126,19 @@ def run_program(
     run = ProgramRun(stack=stack, config=config)
 
     def program() -> pulumi.Output:
-        runpy.run_path(str(PROGRAM), run_name="__main__")
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
         exported = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
         return pulumi.Output.all(**exported).apply(run.outputs.update)
 
-    pulumi.runtime.test(program)()
+    previous = os.environ.pop(DEPLOYED_ENVIRONMENT, None)
+    if deployed is not None:
+        os.environ[DEPLOYED_ENVIRONMENT] = json.dumps(deployed)
+    try:
+        pulumi.runtime.test(program)()
+    finally:
+        os.environ.pop(DEPLOYED_ENVIRONMENT, None)
+        if previous is not None:
+            os.environ[DEPLOYED_ENVIRONMENT] = previous
     run.registrations = list(monitor.registrations)
     run.warnings = warnings.messages
     run.invokes = list(cloud.invokes)

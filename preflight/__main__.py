@@ -1,11 +1,13 @@
-"""python -m preflight --stack <name> [--json] [--config key=value ...]
+"""python -m preflight --stack <name> [--against GIT_REF] [--json] [--config key=value ...]
 
 The verdict of `pulumi preview --policy-pack policy` without credentials: runs the program for
 a stack against the mocked cloud, then reports the resources, the policy pack's verdicts, an
-estimated monthly cost and an estimated first-deploy time.
+estimated monthly cost and an estimated first-deploy time. With --against, the change review
+instead: what `pulumi up` would create, update, replace and delete going from the stack as
+deployed at GIT_REF to the working tree, and the changes to refuse.
 
-Exit status: 0 when no mandatory policy is violated, 1 when one is, 2 when the stack's settings
-are invalid (the program's own message) or the stack does not exist.
+Exit status: 0 when no mandatory policy is violated (nothing is refused), 1 when one is, 2 when
+the stack's settings are invalid (the program's own message), the stack or the ref does not exist.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from config.merge import deep_merge
 from offline.analyzer import Violation, evaluate
 from offline.recorder import Registration
 from offline.runner import ROOT, ProgramRun, run_program, stacks
+from preflight.against import BadInput, change_review, render_review
 from preflight.estimates import estimate_cost, estimate_deploy
 
 
@@ -174,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="override a setting for this run, e.g. cluster.publicAccessCidrs='[\"203.0.113.0/24\"]'",
     )
     parser.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="review the change from the stack as deployed at this git ref (e.g. the last deployed commit)",
+    )
+    parser.add_argument(
         "--policy-config",
         help="policy pack config (default: policy/config/<stack>.json when it exists)",
     )
@@ -183,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for override in args.config:
         for key, value in override.items():
             overrides[key] = deep_merge(overrides.get(key), value) if key in overrides else value
+    if args.against:
+        return _review(args.stack, args.against, overrides, args.json)
     try:
         run = run_program(args.stack, overrides)
     except (SettingsError, FileNotFoundError) as error:
@@ -200,6 +210,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = report(run, violations, policy_config)
     print(json.dumps(data, indent=2) if args.json else render(data))
     return 1 if data["policy"]["mandatory"] else 0
+
+
+def _review(stack: str, ref: str, overrides: dict[str, Any], as_json: bool) -> int:
+    try:
+        data = change_review(stack, ref, overrides)
+    except BadInput as error:
+        if as_json:
+            print(
+                json.dumps({"stack": stack, "against": {"ref": ref}, "error": str(error)}, indent=2)
+            )
+        else:
+            print(f"preflight: stack {stack} against {ref}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(data, indent=2) if as_json else render_review(data))
+    return 1 if data["changes"]["refused"] else 0
 
 
 if __name__ == "__main__":

@@ -22,11 +22,13 @@ from typing import Any
 
 import pulumi
 
+from addons.catalog import ADDONS
 from addons.settings import AddonSettings
+from addons.versions import missing_versions
 from cluster import versions
 from cluster.settings import ClusterSettings
 from config import PROJECT, Check, ReadContext, SettingsError, read_document, section, setting
-from config.kinds import OneOf, StringMap, Text
+from config.kinds import OneOf, StringMap, Strings, Text
 from config.pulumi_config import current_config, project_config
 from controllers.settings import ControllerSettings, refuse_what_auto_mode_runs
 from monitoring.settings import MonitoringSettings
@@ -41,6 +43,9 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
+# Changes AWS accepts but that delete things on purpose; each needs `allowDisruptiveChanges`
+# (day2/rules.py says what each one deletes).
+DISRUPTIVE_CHANGES = ("compute.mode", "network.availabilityZones")
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
@@ -74,9 +79,10 @@ class Settings:
         "kubernetesVersion",
         Text(),
         default=versions.DEFAULT_VERSION,
-        doc="The one version for control plane, node groups and add-on version resolution. Must "
-        "be in EKS standard support (list in `policy/eks_policies/eks_versions.json`); warns 60 "
-        "days before support ends.",
+        doc="The one version for control plane, node groups and add-on versions "
+        "(`addons/versions.json`). Must be in EKS standard support (list in "
+        "`policy/eks_policies/eks_versions.json`); warns 60 days before support ends. Once "
+        "deployed: up one minor at a time, never down.",
     )
     log_retention_days: int = setting(
         "logRetentionDays",
@@ -91,6 +97,14 @@ class Settings:
         default_factory=dict,
         doc="Extra tags on every taggable resource (`project`, `stack`, `owner` are always set).",
     )
+    allow_disruptive_changes: tuple[str, ...] = setting(
+        "allowDisruptiveChanges",
+        Strings(),
+        default=(),
+        doc="Day-2 changes to let through for one deliberate migration (any of "
+        f"{', '.join(f'`{c}`' for c in DISRUPTIVE_CHANGES)}); see README 'Day-2 operations'. "
+        "Remove it after that `pulumi up`.",
+    )
     network: NetworkSettings = section("network", NetworkSettings)
     cluster: ClusterSettings = section("cluster", ClusterSettings)
     compute: ComputeSettings = section("compute", ComputeSettings)
@@ -104,8 +118,24 @@ class Settings:
         stack = check.context.stack
         if problem := versions.version_problem(self.kubernetes_version):
             check.problem("kubernetesVersion", self.kubernetes_version, problem)
+        elif unknown := missing_versions(
+            [n for n in ADDONS if self.addons.enabled(n) and not self.addons.pinned_version(n)],
+            self.kubernetes_version,
+        ):
+            check.problem(
+                "kubernetesVersion",
+                self.kubernetes_version,
+                f"addons/versions.json has no version of {unknown} for it: run "
+                "`python -m addons.refresh` (or pin them in addons.overrides.<name>.version)",
+            )
         elif warning := versions.support_warning(self.kubernetes_version, check.context.today):
             check.warn(warning)
+        if unknown := [c for c in self.allow_disruptive_changes if c not in DISRUPTIVE_CHANGES]:
+            check.fail(
+                "allowDisruptiveChanges",
+                list(self.allow_disruptive_changes),
+                f"a list of {', '.join(DISRUPTIVE_CHANGES)} (not {unknown})",
+            )
         if self.compute.auto_mode:
             refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
         return dataclasses.replace(

@@ -16,10 +16,14 @@ DEPLOYED = json.loads((Path(__file__).parent / "offline" / "deployed_urns.json")
 EVERY_OPTION = DEPLOYED["stacks"]["prod-every-option"]["overrides"]
 
 
-def program(stack: str, overrides: dict[str, Any] | None = None) -> ProgramRun:
-    return _run(stack, json.dumps(overrides or {}, sort_keys=True))
+def program(stack: str, overrides: dict[str, Any] | None = None, **options: Any) -> ProgramRun:
+    """The run of `stack` with `overrides`; `options` are run_program's keywords (`deployed`,
+    `zone_states`)."""
+    return _run(
+        stack, json.dumps(overrides or {}, sort_keys=True), json.dumps(options, sort_keys=True)
+    )
 
 
 @cache
-def _run(stack: str, overrides: str) -> ProgramRun:
-    return run_program(stack, json.loads(overrides))
+def _run(stack: str, overrides: str, options: str) -> ProgramRun:
+    return run_program(stack, json.loads(overrides), **json.loads(options))

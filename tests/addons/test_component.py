@@ -6,7 +6,9 @@ import pytest
 
 from addons.addon import AddonTarget, missing_default_storage_class
 from addons.catalog import ADDONS
-from offline.mocked_aws import ADDON_DEFAULT_VERSIONS
+from addons.versions import ADDON_VERSIONS
+from offline import mocked_aws
+from offline.runner import run_program
 from settings import load_settings
 from tests.lookups import attached_policies, role_by_arn
 from tests.programs import program
@@ -44,9 +46,9 @@ def test_the_full_add_on_set(stack_run):
     assert set(addons(stack_run)) == set(BEFORE + AFTER)
 
 
-def test_every_version_is_explicit_and_the_default_for_the_cluster_version(stack_run):
+def test_every_version_is_explicit_and_the_reviewed_one_for_the_cluster_version(stack_run):
     for name, addon in addons(stack_run).items():
-        assert addon.inputs["addonVersion"] == ADDON_DEFAULT_VERSIONS[name]["1.35"]
+        assert addon.inputs["addonVersion"] == ADDON_VERSIONS["1.35"][name]
     assert stack_run.outputs["addonVersions"] == {
         n: a.inputs["addonVersion"] for n, a in addons(stack_run).items()
     }
@@ -183,22 +185,12 @@ def test_auto_mode_skips_what_it_runs_itself(auto):
         assert auto.waits_for(addon, cluster)
 
 
-def test_versions_are_looked_up_once_per_unpinned_add_on_for_the_cluster_version():
+def test_versions_come_from_the_table_in_git_and_pins_win_with_no_live_lookup():
     pinned = {"coredns": {"version": "v1.12.4-eksbuild.1"}}
     run = program("dev", {"kubernetesVersion": "1.34", "addons": {"overrides": pinned}})
-    lookups = [a for token, a in run.invokes if token == "aws:eks/getAddonVersion:getAddonVersion"]
-    assert sorted(a["addonName"] for a in lookups) == sorted(set(ADDONS) - {"coredns"})
-    for args in lookups:
-        # The default version for this Kubernetes minor, never the most recent build.
-        assert {k: v for k, v in args.items() if v is not None} == {
-            "addonName": args["addonName"],
-            "kubernetesVersion": "1.34",
-            "mostRecent": False,
-        }
+    assert not [token for token, _ in run.invokes if "getAddonVersion" in token]
     for name, addon in addons(run).items():
-        expected = (
-            "v1.12.4-eksbuild.1" if name == "coredns" else ADDON_DEFAULT_VERSIONS[name]["1.34"]
-        )
+        expected = "v1.12.4-eksbuild.1" if name == "coredns" else ADDON_VERSIONS["1.34"][name]
         assert addon.inputs["addonVersion"] == expected
 
 
@@ -230,3 +222,16 @@ def test_which_default_storage_class_is_missing(auto_mode, overrides, provisione
     settings = load_settings({"owner": "t", "addons": {"overrides": overrides}}, "dev").addons
     target = AddonTarget("eks", "1.35", auto_mode, "", "", settings, {})
     assert missing_default_storage_class(target) == provisioner
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_aws_moving_its_default_builds_changes_nothing(stack, monkeypatch):
+    moved = {
+        minor: {name: version.replace("eksbuild.", "eksbuild.9") for name, version in table.items()}
+        for minor, table in mocked_aws.ADDON_DEFAULT_VERSIONS.items()
+    }
+    monkeypatch.setattr(mocked_aws, "ADDON_DEFAULT_VERSIONS", moved)
+    later = run_program(stack)
+    assert {r.urn: r.inputs for r in later.registrations} == {
+        r.urn: r.inputs for r in program(stack).registrations
+    }

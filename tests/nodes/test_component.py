@@ -1,6 +1,7 @@
 """NodeGroup components: a hardened launch template and a managed node group per settings entry,
 on the private subnets, waiting for the node role and the bootstrap add-ons."""
 
+from preflight.review import changed_paths, forcing
 from tests.programs import program
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -56,9 +57,22 @@ def test_node_groups_run_the_cluster_version_under_the_node_role(stack_run):
         assert cluster.urn in group.property_dependencies["clusterName"]
 
 
-def test_node_groups_ignore_desired_size_drift(stack_run):
+def test_the_settings_own_the_desired_size_unless_an_external_autoscaler_does(stack_run):
+    # No autoscaler resizes managed node groups in these stacks: each `pulumi up` sets the size.
     for group in stack_run.of_type(NODE_GROUP):
+        assert group.ignore_changes == ()
+    scaled = program(stack_run.stack, {"compute": {"autoscaler": "external"}})
+    for group in scaled.of_type(NODE_GROUP):
         assert group.ignore_changes == ("scalingConfig.desiredSize",)
+
+
+def test_a_desired_size_change_is_an_in_place_update_of_the_group(dev):
+    groups = [dict(g) for g in dev.config["eks-platform:compute"]["nodeGroups"]]
+    groups[0] |= {"desiredSize": 3}
+    resized = program("dev", {"compute": {"nodeGroups": groups}})
+    before, after = (run.one(NODE_GROUP) for run in (dev, resized))
+    assert changed_paths(before.inputs, after.inputs) == ["scalingConfig.desiredSize"]
+    assert forcing(NODE_GROUP, ["scalingConfig.desiredSize"]) == []
 
 
 def test_node_groups_wait_for_the_node_role_permissions(stack_run):

@@ -6,7 +6,8 @@ import ipaddress
 import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from offline.mocked_aws import ADDON_DEFAULT_VERSIONS, MockedCloud
+from addons.versions import ADDON_VERSIONS
+from offline.mocked_aws import MockedCloud
 
 
 def create(cloud, typ, name, inputs, custom=True):
@@ -27,31 +28,35 @@ def test_unknown_regions_types_and_invokes_fail_loudly():
         call(cloud, "aws:ec2/getVpc:getVpc", {})
 
 
+ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+REGULAR = [
+    {"name": "zone-type", "values": ["availability-zone"]},
+    {"name": "opt-in-status", "values": ["opt-in-not-required"]},
+]
+
+
 def test_availability_zones_honour_the_exclusions():
     cloud = MockedCloud("us-east-1")
-    answer = call(
-        cloud,
-        "aws:index/getAvailabilityZones:getAvailabilityZones",
-        {"excludeZoneIds": ["use1-az3"], "excludeNames": ["us-east-1a"]},
-    )
+    answer = call(cloud, ZONES, {"excludeZoneIds": ["use1-az3"], "excludeNames": ["us-east-1a"]})
     assert "us-east-1e" not in answer["names"] and "us-east-1a" not in answer["names"]
-    assert len(answer["names"]) == len(answer["zoneIds"]) == 4
-    assert cloud.invokes[0][0] == "aws:index/getAvailabilityZones:getAvailabilityZones"
+    assert len(answer["names"]) == len(answer["zoneIds"]) == 5  # 4 AZs and the Local Zone
+    assert cloud.invokes[0][0] == ZONES
 
 
-def test_add_on_versions_are_the_defaults_per_kubernetes_minor():
-    cloud = MockedCloud("eu-west-1")
-    token = "aws:eks/getAddonVersion:getAddonVersion"
-    answer = call(
-        cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.34", "mostRecent": False}
-    )
-    assert answer["version"] == ADDON_DEFAULT_VERSIONS["coredns"]["1.34"]
-    _, failures = call(cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.20"})
-    assert failures == [("addonName", "no coredns version is published for Kubernetes 1.20")]
-    with pytest.raises(NotImplementedError, match="only the default"):
-        call(
-            cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.35", "mostRecent": True}
-        )
+def test_availability_zones_list_an_opted_in_local_zone_first_unless_filtered():
+    cloud = MockedCloud("us-east-1")
+    assert call(cloud, ZONES, {})["names"][0] == "us-east-1-bos-1a"  # sorted by name
+    regular = call(cloud, ZONES, {"filters": REGULAR})
+    assert regular["names"] == [f"us-east-1{s}" for s in "abcdef"]
+    assert regular["groupNames"] == ["us-east-1"]
+
+
+def test_availability_zones_honour_the_state():
+    cloud = MockedCloud("eu-west-1", zone_states={"eu-west-1a": "impaired"})
+    assert call(cloud, ZONES, {"state": "available"})["names"] == ["eu-west-1b", "eu-west-1c"]
+    assert call(cloud, ZONES, {})["names"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    with pytest.raises(NotImplementedError, match="does not filter zones on message"):
+        call(cloud, ZONES, {"filters": [{"name": "message", "values": ["x"]}]})
 
 
 def test_components_have_no_state_and_unset_names_are_autonamed():
@@ -120,3 +125,17 @@ def test_kubernetes_objects_get_a_uid_and_keep_their_metadata():
     assert (
         name == "gp3" and state["metadata"]["uid"] and state["metadata"]["resourceVersion"] == "1"
     )
+
+
+def test_add_on_default_versions_are_answered_from_the_reviewed_table():
+    # Today's program never asks; older refs did, and the change review runs them.
+    cloud = MockedCloud("eu-west-1")
+    token = "aws:eks/getAddonVersion:getAddonVersion"
+    answer = call(cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.34"})
+    assert answer["version"] == ADDON_VERSIONS["1.34"]["coredns"]
+    _, failures = call(cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.20"})
+    assert failures == [("addonName", "no coredns version is published for Kubernetes 1.20")]
+    with pytest.raises(NotImplementedError, match="only the default"):
+        call(
+            cloud, token, {"addonName": "coredns", "kubernetesVersion": "1.35", "mostRecent": True}
+        )

@@ -1,0 +1,138 @@
+"""The change review end to end: the program at a git ref of a repository (run in its own
+process) against this tree's program, for the cases kept in review_cases.json, and the command's
+exit statuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from preflight.against import BadInput, change_review, compare, deployed_at, resolve
+from tests.programs import program
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = json.loads((Path(__file__).parent / "review_cases.json").read_text())["cases"]
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args]
+    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory) -> Path:
+    """A repository of this tree: `two-azs` (dev deployed in 2 AZs), then `current`."""
+    repo = tmp_path_factory.mktemp("repo")
+    for name in git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n"):
+        if name and (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    dev = repo / "Pulumi.dev.yaml"
+    current = dev.read_text()
+    two = yaml.safe_load(current)
+    two["config"]["eks-platform:network"]["azCount"] = 2
+    dev.write_text(yaml.safe_dump(two))
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "dev in two AZs")
+    git(repo, "tag", "two-azs")
+    dev.write_text(current)
+    git(repo, "commit", "-qam", "current")
+    git(repo, "tag", "current")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def deployed(repository):
+    found = {}
+
+    def at(ref: str, stack: str):
+        if (ref, stack) not in found:
+            found[ref, stack] = deployed_at(ref, stack, repo=repository)
+        return found[ref, stack]
+
+    return at
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_review_case(case, deployed):
+    data = compare(
+        deployed(case.get("against", "current"), case["stack"]),
+        program(case["stack"], case["config"]),
+    )
+    changes = data["changes"]
+    assert {k: len(changes[k]) for k in case["counts"]} == case["counts"]
+    for kind in ("replace", "update"):
+        listed = {c["name"]: c for c in changes[kind]}
+        for name, reason in case.get(kind, {}).items():
+            found = listed[name].get("forcedBy" if kind == "replace" else "properties", [])
+            assert any(reason in r for r in found), (name, found)
+    assert len(changes["refused"]) == len(case["refused"]), changes["refused"]
+    for message, expected in zip(changes["refused"], case["refused"], strict=True):
+        assert expected in message
+
+
+def test_an_unchanged_stack_has_nothing_to_do(deployed):
+    for stack in ("dev", "prod"):
+        data = compare(deployed("current", stack), program(stack))
+        assert data["settings"] == [] and data["warnings"] == []
+        assert all(data["changes"][k] == [] for k in data["changes"])
+
+
+def test_every_entry_names_its_resource(deployed):
+    data = compare(
+        deployed("current", "dev"), program("dev", {"network": {"vpcCidr": "10.20.0.0/16"}})
+    )
+    for kind in ("update", "replace"):
+        for entry in data["changes"][kind]:
+            assert entry["urn"].startswith("urn:pulumi:dev::eks-platform::") and entry["properties"]
+    assert data["against"]["ref"] == "current" and len(data["against"]["commit"]) == 40
+
+
+def test_a_stack_the_ref_lacks_is_all_new(repository):
+    (repository / "Pulumi.dev.yaml").rename(repository / "Pulumi.gone.yaml")
+    try:
+        git(repository, "commit", "-qam", "no dev")
+        new = deployed_at("HEAD", "dev", repo=repository)
+    finally:
+        git(repository, "reset", "-q", "--hard", "current")
+    data = compare(new, program("dev"))
+    assert data["warnings"] == ["stack dev does not exist at HEAD: everything is new"]
+    assert len(data["changes"]["create"]) == len(
+        [r for r in program("dev").registrations if r.custom]
+    )
+
+
+def test_unknown_refs_and_stacks_are_bad_input(repository):
+    with pytest.raises(BadInput, match="unknown git ref 'no-such-ref'"):
+        resolve("no-such-ref", repository)
+    with pytest.raises(BadInput, match=r"no stack file Pulumi\.staging\.yaml"):
+        change_review("staging", "current", {}, repo=repository)
+
+
+def run_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", *args], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_the_command_exits_2_on_bad_input_and_prints_json():
+    bad_ref = run_command("--stack", "dev", "--against", "no-such-ref", "--json")
+    assert bad_ref.returncode == 2
+    assert json.loads(bad_ref.stdout)["error"] == "unknown git ref 'no-such-ref'"
+    assert run_command("--stack", "staging", "--against", "HEAD").returncode == 2
+
+
+def test_the_command_exits_1_when_something_is_refused():
+    result = run_command(
+        "--stack", "dev", "--against", "HEAD", "--json", "--config", "kubernetesVersion=1.34"
+    )
+    data = json.loads(result.stdout)
+    assert set(data["changes"]) == {"create", "update", "replace", "delete", "refused"}
+    assert result.returncode == (1 if data["changes"]["refused"] else 0)

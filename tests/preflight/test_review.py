@@ -1,0 +1,178 @@
+"""The change review's classification, on small hand-made graphs: matching by URN or alias,
+changed paths, replacement-forcing properties from the table, ignoreChanges, cascades through
+property dependencies and providers, launch template versions, and the refusals."""
+
+import dataclasses
+
+import pytest
+
+from offline.recorder import Registration
+from preflight.review import REPLACE_ON, changed_paths, forcing, review
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+def resource(typ: str, name: str, inputs: dict, **options) -> Registration:
+    return Registration(
+        urn=f"urn:pulumi:dev::eks-platform::{typ}::{name}",
+        id=f"{name}-id",
+        type=typ,
+        name=name,
+        custom=True,
+        inputs=inputs,
+        outputs={},
+        parent=None,
+        dependencies=tuple(options.pop("dependencies", ())),
+        property_dependencies=options.pop("property_dependencies", {}),
+        protect=options.pop("protect", False),
+        retain_on_delete=False,
+        ignore_changes=tuple(options.pop("ignore_changes", ())),
+        provider=options.pop("provider", ""),
+        aliases=tuple(options.pop("aliases", ())),
+    )
+
+
+def changed(r: Registration, **inputs) -> Registration:
+    return dataclasses.replace(r, inputs={**r.inputs, **inputs})
+
+
+VPC = resource("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"a": "1"}})
+SUBNET = resource(
+    "aws:ec2/subnet:Subnet",
+    "private-a",
+    {"vpcId": "vpc-id", "cidrBlock": "10.0.0.0/19", "availabilityZone": "eu-west-1a"},
+    property_dependencies={"vpcId": (VPC.urn,)},
+)
+TEMPLATE = resource(
+    "aws:ec2/launchTemplate:LaunchTemplate",
+    "lt",
+    {"blockDeviceMappings": [{"ebs": {"volumeSize": 50}}]},
+)
+GROUP = resource(
+    NODE_GROUP,
+    "system",
+    {
+        "subnetIds": ["private-a-id"],
+        "instanceTypes": ["t3.large"],
+        "scalingConfig": {"minSize": 2, "desiredSize": 2, "maxSize": 4},
+        "launchTemplate": {"id": "lt-id", "version": "1"},
+    },
+    property_dependencies={"subnetIds": (SUBNET.urn,), "launchTemplate": (TEMPLATE.urn,)},
+)
+BASE = [VPC, SUBNET, TEMPLATE, GROUP]
+
+
+def kinds(found) -> dict[str, list[str]]:
+    return {
+        k: [c.name for c in getattr(found, k)] for k in ("create", "update", "replace", "delete")
+    }
+
+
+def test_changed_paths_descend_into_objects_and_lists_and_read_json_documents():
+    assert changed_paths({"a": {"b": 1, "c": [1, 2]}}, {"a": {"b": 2, "c": [1, 3]}}) == [
+        "a.b",
+        "a.c[1]",
+    ]
+    assert changed_paths({"l": [1]}, {"l": [1, 2]}) == ["l"]  # a list that grows changes whole
+    assert changed_paths({"p": '{"a": 1, "b": 2}'}, {"p": '{"b":2,"a":1}'}) == []
+    assert changed_paths({"x": 1}, {}) == ["x"]
+
+
+@pytest.mark.parametrize(
+    "path, forces",
+    [
+        ("instanceTypes[0]", True),
+        ("instanceTypes", True),
+        ("launchTemplate.id", True),
+        ("launchTemplate.version", False),
+        ("launchTemplate", True),  # the whole block added or dropped
+        ("scalingConfig.desiredSize", False),
+        ("labels.role", False),
+    ],
+)
+def test_forcing_properties_come_from_the_table(path, forces):
+    assert bool(forcing(NODE_GROUP, [path])) is forces
+
+
+def test_the_table_names_every_type_the_program_registers(dev, prod, auto):
+    from tests.programs import EVERY_OPTION, program
+
+    runs = (dev, prod, auto, program("prod", EVERY_OPTION))
+    types = {r.type for run in runs for r in run.registrations if r.custom}
+    assert types - set(REPLACE_ON) == set()
+
+
+def test_nothing_changes_when_nothing_changed():
+    assert kinds(review(BASE, BASE)) == {"create": [], "update": [], "replace": [], "delete": []}
+
+
+def test_an_updatable_property_is_an_update_and_ignore_changes_hides_a_path():
+    scaled = changed(GROUP, scalingConfig={"minSize": 2, "desiredSize": 5, "maxSize": 4})
+    found = review(BASE, [VPC, SUBNET, TEMPLATE, scaled])
+    assert kinds(found)["update"] == ["system"]
+    assert found.update[0].properties == ("scalingConfig.desiredSize",)
+    ignoring = dataclasses.replace(scaled, ignore_changes=("scalingConfig.desiredSize",))
+    assert kinds(review(BASE, [VPC, SUBNET, TEMPLATE, ignoring]))["update"] == []
+
+
+def test_a_forcing_property_replaces_and_the_replacement_cascades():
+    found = review(BASE, [changed(VPC, cidrBlock="10.1.0.0/16"), SUBNET, TEMPLATE, GROUP])
+    assert kinds(found)["replace"] == ["vpc", "private-a", "system"]
+    assert found.replace[0].forced_by == ("cidrBlock changes",)
+    assert found.replace[1].forced_by == ("vpcId comes from replaced vpc",)
+    assert found.replace[2].forced_by == ("subnetIds comes from replaced private-a",)
+    assert found.refused == [
+        "replaces 1 aws:ec2/subnet:Subnet: private-a (vpcId comes from replaced vpc): subnets hold "
+        "the nodes, the control plane's ENIs and load balancers would be lost",
+        "replaces 1 aws:ec2/vpc:Vpc: vpc (cidrBlock changes): the network everything runs in would "
+        "be lost",
+    ]
+
+
+def test_a_launch_template_change_is_a_new_version_that_rolls_the_group():
+    bigger = changed(TEMPLATE, blockDeviceMappings=[{"ebs": {"volumeSize": 80}}])
+    found = review(BASE, [VPC, SUBNET, bigger, GROUP])
+    assert kinds(found)["update"] == ["lt", "system"]
+    assert found.update[1].properties == ("launchTemplate",)
+    assert found.replace == []
+
+
+def test_tags_update_in_place():
+    found = review(BASE, [changed(VPC, tags={"a": "2"}), SUBNET, TEMPLATE, GROUP])
+    assert kinds(found) == {"create": [], "update": ["vpc"], "replace": [], "delete": []}
+
+
+def test_an_alias_carries_the_old_resource_over():
+    moved = dataclasses.replace(
+        GROUP, urn=GROUP.urn.replace("::system", "::eks-system"), aliases=(GROUP.urn,)
+    )
+    assert kinds(review(BASE, [VPC, SUBNET, TEMPLATE, moved]))["create"] == []
+    renamed = dataclasses.replace(moved, aliases=())
+    found = kinds(review(BASE, [VPC, SUBNET, TEMPLATE, renamed]))
+    assert (found["create"], found["delete"]) == (["system"], ["system"])
+
+
+def test_deleting_stateful_or_protected_resources_is_refused():
+    kept = dataclasses.replace(TEMPLATE, protect=True)
+    found = review([VPC, SUBNET, kept, GROUP], [VPC, GROUP])
+    assert [m.split(":")[0] for m in found.refused] == [
+        "deletes 1 aws",  # the protected launch template
+        "deletes 1 aws",  # the subnet
+    ]
+    assert "protected: pulumi up stops there" in found.refused[0]
+    # Removing the last AZs on purpose lets subnet deletes through; protection still holds.
+    allowed = review([VPC, SUBNET, kept, GROUP], [VPC, GROUP], ("network.availabilityZones",))
+    assert len(allowed.refused) == 1 and "launchTemplate" in allowed.refused[0]
+
+
+def test_a_replaced_provider_replaces_what_it_manages():
+    provider = resource("pulumi:providers:kubernetes", "k8s", {"kubeconfig": "a"})
+    pool = resource(
+        "kubernetes:karpenter.sh/v1:NodePool",
+        "pool",
+        {"metadata": {"name": "default"}},
+        provider=f"{provider.urn}::k8s-id",
+    )
+    found = review([provider, pool], [changed(provider, kubeconfig="b"), pool])
+    assert kinds(found)["replace"] == ["k8s", "pool"]
+    assert found.replace[1].forced_by == ("its Kubernetes provider is replaced",)
