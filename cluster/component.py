@@ -81,13 +81,20 @@ class Cluster(PlatformComponent):
             iam.AUTO_MODE_NODE_POLICIES if auto else NODE_POLICIES,
         )
 
+        # Auto Mode's built-in node class launches nodes into the cluster's subnets: in Auto Mode
+        # those are the private ones (NAT, room for nodes), never the /28 intra subnets.
+        subnets = network.private_subnet_ids if auto else network.intra_subnet_ids
+        # With built-in node pools EKS creates the node role's access entry itself (a second one
+        # fails: ResourceInUseException); without them CreateCluster refuses a node role, and
+        # nodes of custom node pools join through an entry of ours (terraform-aws-eks #3238, #3241).
+        builtin_pools = list(compute.auto_mode_node_pools)
         cluster = aws.eks.Cluster(
             self.child_name("cluster"),
             name=cluster_name,
             version=kubernetes_version,
             role_arn=role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=list(network.intra_subnet_ids),
+                subnet_ids=list(subnets),
                 endpoint_private_access=True,
                 endpoint_public_access=settings.public_endpoint,
                 public_access_cidrs=list(settings.public_access_cidrs) or None,
@@ -106,8 +113,8 @@ class Cluster(PlatformComponent):
             bootstrap_self_managed_addons=False,
             compute_config=aws.eks.ClusterComputeConfigArgs(
                 enabled=True,
-                node_pools=list(compute.auto_mode_node_pools),
-                node_role_arn=self.node_role.arn,
+                node_pools=builtin_pools,
+                node_role_arn=self.node_role.arn if builtin_pools else None,
             )
             if auto
             else None,
@@ -140,11 +147,19 @@ class Cluster(PlatformComponent):
         )
         grants = [(arn, "AmazonEKSClusterAdminPolicy") for arn in settings.admin_principal_arns]
         grants += [(arn, "AmazonEKSViewPolicy") for arn in settings.viewer_principal_arns]
+        # Who may act on the Kubernetes API, by principal ARN (the controllers wait for theirs).
+        self.access: dict[str, aws.eks.AccessPolicyAssociation] = {}
         for principal, policy in grants:
-            self._grant(f"access-{iam.principal_label(principal)}", principal, "STANDARD", policy)
-        if auto:
-            # Auto Mode nodes running under our own node role need an EC2 access entry to join.
-            self._grant("auto-mode-nodes", self.node_role.arn, "EC2", "AmazonEKSAutoNodePolicy")
+            self.access[principal] = self.add_access(
+                f"access-{iam.principal_label(principal)}",
+                cluster.name,
+                principal,
+                "STANDARD",
+                iam.access_policy_arn(stack.aws, policy),
+            )
+        if auto and not builtin_pools:
+            policy_arn = iam.access_policy_arn(stack.aws, "AmazonEKSAutoNodePolicy")
+            self.add_access("auto-mode-nodes", cluster.name, self.node_role.arn, "EC2", policy_arn)
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,
@@ -200,24 +215,4 @@ class Cluster(PlatformComponent):
             to_json(trust),
             [stack.aws.managed_policy_arn(policy) for policy in policies],
             tags=self._tags(f"{stack.cluster_name}-{label}"),
-        )
-
-    def _grant(self, label: str, principal: pulumi.Input[str], kind: str, policy: str) -> None:
-        """An access entry with one cluster-scoped access policy."""
-        name = self.child_name(label)
-        entry = aws.eks.AccessEntry(
-            name,
-            cluster_name=self.cluster_name,
-            principal_arn=principal,
-            type=kind,
-            tags=self._tags(name),
-            opts=self._child(),
-        )
-        aws.eks.AccessPolicyAssociation(
-            name,
-            cluster_name=self.cluster_name,
-            principal_arn=entry.principal_arn,
-            policy_arn=iam.access_policy_arn(self.stack.aws, policy),
-            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=self._child(),
         )

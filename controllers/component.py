@@ -7,10 +7,14 @@ Unlike everything else in this stack these resources talk to the Kubernetes API 
 CI runner or a bastion reached through SSM) or, if the stack allows it, from a CIDR in
 `cluster.publicAccessCidrs`.
 
+The deployer (the identity running `pulumi up`) gets cluster admin through an access entry of
+this stack, and every Kubernetes resource waits for it.
+
 Destroy order is encoded as dependencies: the NodePool and NodeClass depend on Karpenter's
-release and every release depends on the node groups and add-ons, so `pulumi destroy` deletes
-the NodePool (Karpenter drains and terminates its nodes) while the controllers still run, then
-the controllers, then the node groups, the cluster and the network.
+release, every release on its controller's IAM policy and Pod Identity association, on the
+deployer's access and on the node groups and add-ons, so `pulumi destroy` deletes the NodePool
+(Karpenter drains and terminates its nodes) while the controllers still run with their
+permissions, then the controllers, their policies, the node groups, the cluster and the network.
 """
 
 from __future__ import annotations
@@ -24,17 +28,42 @@ import pulumi_kubernetes as k8s
 from addons.component import Addons
 from addons.iam import pod_identity_trust
 from cluster.component import Cluster
+from cluster.iam import access_policy_arn
+from config import SettingsError
+from config.problems import problem_text
 from controllers import iam, karpenter
 from controllers.settings import ControllerSettings
 from network.component import Network
 from nodes.component import Capacity
 from stack.component import PlatformComponent
-from stack.context import StackContext
+from stack.context import AwsContext, StackContext
 from stack.iam import NODE_POLICIES, service_trust, to_json
 from stack.tags import KARPENTER_DISCOVERY
 
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
+
+
+def deployer_principal(settings: ControllerSettings, ctx: AwsContext) -> str:
+    """Who runs `pulumi up`, as an access entry needs it: the setting, else the caller's IAM role
+    (an assumed-role session names the role without its path; IAM gives the full ARN) or user."""
+    if settings.deployer_principal_arn:
+        return settings.deployer_principal_arn
+    kind, role_name = iam.caller_principal(ctx.caller_arn)
+    if kind == "assumed-role":
+        return aws.iam.get_role(name=role_name).arn
+    if kind in ("role", "user"):
+        return ctx.caller_arn
+    raise SettingsError(
+        [
+            problem_text(
+                "controllers.deployerPrincipalArn",
+                "",
+                f"set to an IAM role or user ARN: {ctx.caller_arn} runs `pulumi up` and cannot "
+                "hold an access entry",
+            )
+        ]
+    )
 
 
 class Controllers(PlatformComponent):
@@ -52,15 +81,22 @@ class Controllers(PlatformComponent):
         super().__init__("Controllers", name, stack, opts)
         self.settings = settings
         self._cluster = cluster
-        # The node groups and add-ons: controllers run on them, and must go before them on destroy.
-        self._runs_on = [*capacity.ready, *addons.addons.values()]
-        # Credentials come from the kubeconfig's `aws eks get-token` exec: nothing static.
+        deployer = deployer_principal(settings, stack.aws)
+        access = cluster.access.get(deployer) or self.add_access(
+            "deployer",
+            cluster.cluster_name,
+            deployer,
+            "STANDARD",
+            access_policy_arn(stack.aws, "AmazonEKSClusterAdminPolicy"),
+        )
+        # What every Kubernetes resource waits for, and outlives on destroy: the deployer's access
+        # to the API, and the node groups and add-ons the controllers run on.
+        self._runs_on = [access, *capacity.ready, *addons.addons.values()]
+        # Credentials come from the kubeconfig's `aws eks get-token` exec: nothing static. No
+        # deleteUnreachable: a refresh that cannot reach a private API must fail, not forget the
+        # releases and the nodes they manage (pulumi-kubernetes #1522, #2489).
         self.provider = k8s.Provider(
-            self.child_name("k8s"),
-            kubeconfig=cluster.kubeconfig,
-            # A destroy after the cluster is already gone must not hang on an unreachable API.
-            delete_unreachable=True,
-            opts=self._child(),
+            self.child_name("k8s"), kubeconfig=cluster.kubeconfig, opts=self._child()
         )
         releases: dict[str, k8s.helm.v3.Release] = {}
         if settings.load_balancer_controller:
@@ -77,7 +113,9 @@ class Controllers(PlatformComponent):
 
     def _pod_identity_role(
         self, label: str, service_account: str, policy: pulumi.Input[str]
-    ) -> aws.eks.PodIdentityAssociation:
+    ) -> list[pulumi.Resource]:
+        """The controller's role, its permissions and its Pod Identity association: what its
+        release waits for on create and keeps until it is gone on destroy."""
         cluster_name = self.stack.cluster_name
         role, _ = self.add_role(
             label,
@@ -85,10 +123,10 @@ class Controllers(PlatformComponent):
             to_json(pod_identity_trust(self.stack.aws)),
             tags=self._tags(f"{cluster_name}-{label}"),
         )
-        aws.iam.RolePolicy(
+        permissions = aws.iam.RolePolicy(
             self.child_name(label), role=role.name, policy=policy, opts=self._child()
         )
-        return aws.eks.PodIdentityAssociation(
+        association = aws.eks.PodIdentityAssociation(
             self.child_name(label),
             cluster_name=self._cluster.cluster_name,
             namespace=NAMESPACE,
@@ -97,9 +135,10 @@ class Controllers(PlatformComponent):
             tags=self._tags(f"{cluster_name}-{label}"),
             opts=self._child(),
         )
+        return [permissions, association]
 
     def _load_balancer_controller(self, network: Network) -> k8s.helm.v3.Release:
-        association = self._pod_identity_role(
+        identity = self._pod_identity_role(
             "load-balancer-controller",
             LBC_SERVICE_ACCOUNT,
             to_json(iam.load_balancer_controller_policy(self.stack.aws)),
@@ -121,7 +160,7 @@ class Controllers(PlatformComponent):
                 "serviceAccount": {"create": True, "name": LBC_SERVICE_ACCOUNT},
             },
             atomic=True,
-            opts=self._k8s(association),
+            opts=self._k8s(*identity),
         )
 
     def _karpenter(self) -> k8s.helm.v3.Release:
@@ -143,7 +182,7 @@ class Controllers(PlatformComponent):
         )
         queue = aws.sqs.Queue(
             self.child_name("karpenter-interruptions"),
-            name=f"{cluster_name}-karpenter",
+            name=karpenter.interruption_queue_name(cluster_name),
             message_retention_seconds=300,
             sqs_managed_sse_enabled=True,
             tags=self._tags(f"{cluster_name}-karpenter"),
@@ -173,7 +212,7 @@ class Controllers(PlatformComponent):
                     opts=self._child(depends_on=[queue_policy]),
                 )
             )
-        association = self._pod_identity_role(
+        identity = self._pod_identity_role(
             "karpenter",
             karpenter.SERVICE_ACCOUNT,
             pulumi.Output.all(node_role.arn, queue.arn).apply(
@@ -192,22 +231,36 @@ class Controllers(PlatformComponent):
             value=cluster_name,
             opts=self._child(),
         )
+        # Helm installs a chart's CRDs once and never upgrades them: the karpenter-crd chart
+        # owns them, so a chart upgrade upgrades them too (Karpenter's upgrade guide).
+        crds = k8s.helm.v3.Release(
+            self.child_name("karpenter-crd"),
+            name="karpenter-crd",
+            chart=f"{karpenter.CHART_REPOSITORY}/karpenter-crd",
+            version=self.settings.karpenter_chart,
+            namespace=NAMESPACE,
+            atomic=True,
+            opts=self._k8s(),
+        )
         release = k8s.helm.v3.Release(
             self.child_name("karpenter"),
             name="karpenter",
-            chart="oci://public.ecr.aws/karpenter/karpenter",
+            chart=f"{karpenter.CHART_REPOSITORY}/karpenter",
             version=self.settings.karpenter_chart,
             namespace=NAMESPACE,
             values=karpenter.release_values(cluster_name, queue.name),
+            skip_crds=True,
             atomic=True,
-            opts=self._k8s(association, node_access, discovery, *node_policies, *targets),
+            opts=self._k8s(crds, *identity, node_access, discovery, *node_policies, *targets),
         )
         node_class = k8s.apiextensions.CustomResource(
             self.child_name("karpenter-node-class"),
             api_version="karpenter.k8s.aws/v1",
             kind="EC2NodeClass",
             metadata={"name": karpenter.NODE_CLASS},
-            spec=karpenter.node_class_spec(cluster_name, node_role.name, stack.tags),
+            spec=karpenter.node_class_spec(
+                cluster_name, node_role.name, self.settings.karpenter_ami_alias, stack.tags
+            ),
             opts=self._k8s(release),
         )
         k8s.apiextensions.CustomResource(

@@ -3,12 +3,15 @@ default EC2NodeClass and NodePool it launches nodes from."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from stack.tags import KARPENTER_DISCOVERY
 
 SERVICE_ACCOUNT = "karpenter"
+CHART_REPOSITORY = "oci://public.ecr.aws/karpenter"
+QUEUE_NAME_LENGTH = 80  # SQS: 1-80 letters, digits, hyphens and underscores
 # EventBridge events Karpenter acts on before AWS takes an instance away.
 INTERRUPTION_EVENTS = {
     "spot-interruption": {
@@ -50,12 +53,25 @@ def release_values(cluster_name: str, interruption_queue: Any) -> dict[str, Any]
     }
 
 
-def node_class_spec(cluster_name: str, node_role: Any, tags: Mapping[str, str]) -> dict[str, Any]:
-    """The default EC2NodeClass: AL2023, the cluster's private subnets and security group found
+def interruption_queue_name(cluster_name: str) -> str:
+    """`<cluster>-karpenter`, shortened with a stable hash when a long cluster name (up to 100
+    characters) would pass SQS's 80."""
+    name = f"{cluster_name}-karpenter"
+    if len(name) <= QUEUE_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(cluster_name.encode()).hexdigest()[:8]
+    return f"{cluster_name[: QUEUE_NAME_LENGTH - len('-karpenter') - 9]}-{digest}-karpenter"
+
+
+def node_class_spec(
+    cluster_name: str, node_role: Any, ami_alias: str, tags: Mapping[str, str]
+) -> dict[str, Any]:
+    """The default EC2NodeClass: the pinned AL2023 release (never `@latest`, which replaces
+    nodes whenever AWS publishes an AMI), the cluster's private subnets and security group found
     by their discovery tag, IMDSv2 with hop limit 1, encrypted gp3."""
     return {
         "role": node_role,
-        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "amiSelectorTerms": [{"alias": ami_alias}],
         "subnetSelectorTerms": [{"tags": {KARPENTER_DISCOVERY: cluster_name}}],
         "securityGroupSelectorTerms": [{"tags": {KARPENTER_DISCOVERY: cluster_name}}],
         "metadataOptions": {

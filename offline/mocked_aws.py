@@ -21,7 +21,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from offline.answers import RESOURCE_ANSWERS, New, hex_digits, kubernetes_object
 
 ACCOUNT_ID = "111122223333"
+# The mocked account's deployer: a role with a path, which its session ARN does not show.
 CALLER_ARN = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/platform-deployer/pulumi"
+ROLE_PATHS = {"platform-deployer": "/deploy/"}  # IAM roles that exist before the stack
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,22 @@ class MockedCloud(pulumi_mocks.Mocks):
             "region": self.region,
         }
 
+    def role(self, a: dict[str, Any]) -> dict[str, Any] | tuple[dict, list]:
+        name = a["name"]
+        if name not in ROLE_PATHS:
+            return {}, [("name", f"NoSuchEntity: The role with name {name} cannot be found.")]
+        path = ROLE_PATHS[name]
+        return {
+            "id": name,
+            "name": name,
+            "path": path,
+            "arn": f"arn:aws:iam::{self.account_id}:role{path}{name}",
+            "uniqueId": "AROA3EXAMPLEDEPLOYER",
+            "assumeRolePolicy": "{}",
+            "maxSessionDuration": 3600,
+            "tags": {},
+        }
+
     def default_scraper_configuration(self, a: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": self.region,
@@ -270,6 +288,7 @@ INVOKE_ANSWERS: dict[str, Callable[[MockedCloud, dict[str, Any]], Any]] = {
     "aws:index/getPartition:getPartition": MockedCloud.partition,
     "aws:index/getRegion:getRegion": MockedCloud.current_region,
     "aws:eks/getAddonVersion:getAddonVersion": MockedCloud.addon_version,
+    "aws:iam/getRole:getRole": MockedCloud.role,
     "aws:amp/getDefaultScraperConfiguration:getDefaultScraperConfiguration": (
         MockedCloud.default_scraper_configuration
     ),

@@ -30,7 +30,12 @@ from cluster.settings import ClusterSettings
 from config import PROJECT, Check, ReadContext, SettingsError, read_document, section, setting
 from config.kinds import OneOf, StringMap, Strings, Text
 from config.pulumi_config import current_config, project_config
-from controllers.settings import ControllerSettings, refuse_what_auto_mode_runs
+from controllers.settings import (
+    ControllerSettings,
+    refuse_what_auto_mode_runs,
+    refuse_without_egress,
+    with_versions,
+)
 from monitoring.settings import MonitoringSettings
 from network.settings import NetworkSettings
 from nodes.settings import ComputeSettings
@@ -136,10 +141,17 @@ class Settings:
                 list(self.allow_disruptive_changes),
                 f"a list of {', '.join(DISRUPTIVE_CHANGES)} (not {unknown})",
             )
+        controllers = with_versions(
+            self.controllers, self.kubernetes_version, check.nested("controllers")
+        )
+        refuse_without_egress(self.controllers, self.network.nat_mode, check.nested("controllers"))
         if self.compute.auto_mode:
             refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
         return dataclasses.replace(
-            self, stack=stack, cluster_name=self.cluster_name or default_cluster_name(stack)
+            self,
+            stack=stack,
+            cluster_name=self.cluster_name or default_cluster_name(stack),
+            controllers=controllers,
         )
 
     @property

@@ -71,6 +71,34 @@ class PlatformComponent(pulumi.ComponentResource):
         ]
         return role, attachments
 
+    def add_access(
+        self,
+        label: str,
+        cluster_name: pulumi.Input[str],
+        principal: pulumi.Input[str],
+        kind: str,
+        policy_arn: str,
+    ) -> aws.eks.AccessPolicyAssociation:
+        """An EKS access entry `<component>-<label>` of `kind` for `principal`, with one access
+        policy on the whole cluster (wait for the association, not just the entry)."""
+        name = self.child_name(label)
+        entry = aws.eks.AccessEntry(
+            name,
+            cluster_name=cluster_name,
+            principal_arn=principal,
+            type=kind,
+            tags=self._tags(name),
+            opts=self._child(),
+        )
+        return aws.eks.AccessPolicyAssociation(
+            name,
+            cluster_name=cluster_name,
+            principal_arn=entry.principal_arn,
+            policy_arn=policy_arn,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=self._child(),
+        )
+
     def encrypted_log_group(
         self, label: str, group_name: str, contents: str, alias_purpose: str
     ) -> tuple[aws.kms.Key, aws.cloudwatch.LogGroup]:

@@ -18,6 +18,7 @@ class AwsContext:
     partition: str
     region: str
     dns_suffix: str = "amazonaws.com"
+    caller_arn: str = ""  # who runs `pulumi up` (an assumed-role session ARN, typically)
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         return ":".join(
@@ -46,7 +47,13 @@ def aws_context() -> AwsContext:
     identity = aws.get_caller_identity()
     partition = aws.get_partition()
     region = aws.get_region()
-    return AwsContext(identity.account_id, partition.partition, region.region, partition.dns_suffix)
+    return AwsContext(
+        identity.account_id,
+        partition.partition,
+        region.region,
+        partition.dns_suffix,
+        caller_arn=identity.arn,
+    )
 
 
 @dataclass(frozen=True)

@@ -182,10 +182,34 @@ def test_auto_mode_has_no_node_groups_and_enables_three_blocks(auto):
         "AmazonEKSLoadBalancingPolicy",
         "AmazonEKSNetworkingPolicy",
     ]
-    [entry] = auto.of_type("aws:eks/accessEntry:AccessEntry")
+    assert attached_policies(auto, node_role) == [
+        "AmazonEC2ContainerRegistryPullOnly",
+        "AmazonEKSWorkerNodeMinimalPolicy",
+    ]
+    # With built-in node pools EKS creates the node role's EC2 access entry during cluster
+    # creation; a second one fails with ResourceInUseException.
+    assert auto.of_type("aws:eks/accessEntry:AccessEntry") == []
+
+
+def test_auto_mode_nodes_go_to_the_private_subnets(auto):
+    # The built-in node class launches into the cluster's subnets: the /28 intra subnets have
+    # no NAT and no room, so in Auto Mode the cluster uses the private ones.
+    subnets = auto.one(CLUSTER).inputs["vpcConfig"]["subnetIds"]
+    assert subnets == auto.outputs["privateSubnetIds"]
+
+
+def test_auto_mode_without_built_in_pools_enters_its_node_role_itself():
+    run = program("dev", {"compute": {"mode": "auto", "nodeGroups": None, "autoModeNodePools": []}})
+    compute = run.one(CLUSTER).inputs["computeConfig"]
+    # CreateCluster refuses a node role without node pools (terraform-aws-eks #3238).
+    assert compute == {"enabled": True, "nodePools": []}
+    node_role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == "eks-node")
+    [entry] = run.of_type("aws:eks/accessEntry:AccessEntry")
     assert (
         entry.inputs["type"] == "EC2" and entry.inputs["principalArn"] == node_role.outputs["arn"]
     )
+    [association] = run.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert association.inputs["policyArn"].endswith("/AmazonEKSAutoNodePolicy")
 
 
 def test_managed_mode_has_no_auto_mode_blocks(stack_run):

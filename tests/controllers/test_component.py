@@ -3,12 +3,15 @@ region and VPC, Pod Identity roles, Karpenter's queue, rules and node specs, one
 Kubernetes provider, and dependencies that give a clean destroy order."""
 
 import json
+import re
 
 import pytest
 from pulumi.runtime.rpc import _special_secret_sig as SECRET_VALUE_SIG
 from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG
 
+from addons.versions import controller_versions
 from config import SettingsError
+from controllers.settings import karpenter_support_problem
 from offline.analyzer import evaluate
 from tests.lookups import attached_policies, inline_policies, role_by_arn
 from tests.programs import EVERY_OPTION, program
@@ -45,19 +48,27 @@ def test_one_explicit_provider_from_the_kubeconfig_for_every_kubernetes_resource
     secret = provider.inputs["kubeconfig"]
     assert secret[SECRET_SIG] == SECRET_VALUE_SIG
     assert json.loads(secret["value"])["users"][0]["user"]["exec"]["command"] == "aws"
-    assert provider.inputs["deleteUnreachable"] == "true"  # provider config travels as strings
+    # A refresh that cannot reach the API fails instead of dropping releases from the state.
+    assert "deleteUnreachable" not in provider.inputs
     resources = k8s_resources(on)
-    assert len(resources) == 4  # two releases, the NodeClass and the NodePool
+    assert len(resources) == 5  # three releases, the NodeClass and the NodePool
     for r in resources:
         assert r.provider.startswith(provider.urn + "::"), r.name
 
 
 def test_releases_are_pinned_with_explicit_region_and_vpc(on):
     found = releases(on)
-    lbc, karpenter = found["aws-load-balancer-controller"], found["karpenter"]
-    assert lbc.inputs["version"] == "1.14.0" and karpenter.inputs["version"] == "1.8.1"
+    lbc, karpenter, crds = (
+        found[n] for n in ("aws-load-balancer-controller", "karpenter", "karpenter-crd")
+    )
+    table = controller_versions("1.35")
+    assert lbc.inputs["version"] == table["aws-load-balancer-controller"]
+    assert karpenter.inputs["version"] == crds.inputs["version"] == table["karpenter"]
     assert lbc.inputs["repositoryOpts"]["repo"] == "https://aws.github.io/eks-charts"
     assert karpenter.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter"
+    # The CRD chart owns the CRDs, so chart upgrades upgrade them; the main chart skips its copy.
+    assert crds.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter-crd"
+    assert karpenter.inputs["skipCrds"] is True and on.waits_for(karpenter, crds)
     values = lbc.inputs["values"]
     assert values["region"] == "eu-west-1" and values["vpcId"] == on.outputs["vpcId"]
     assert values["clusterName"] == "eks-platform-prod"
@@ -65,14 +76,44 @@ def test_releases_are_pinned_with_explicit_region_and_vpc(on):
 
 
 def test_chart_versions_come_from_settings_and_must_be_exact():
-    run = program("dev", {"controllers": {"enabled": True, "karpenterChartVersion": "1.8.2"}})
-    assert releases(run)["karpenter"].inputs["version"] == "1.8.2"
+    run = program("dev", {"controllers": {"enabled": True, "karpenterChartVersion": "1.12.0"}})
+    assert releases(run)["karpenter"].inputs["version"] == "1.12.0"
     with pytest.raises(
         SettingsError, match=r"controllers.loadBalancerControllerChartVersion .*exact chart version"
     ):
         program(
             "dev", {"controllers": {"enabled": True, "loadBalancerControllerChartVersion": "1.x"}}
         )
+
+
+@pytest.mark.parametrize(
+    "kubernetes, chart, refused",
+    [
+        ("1.34", "1.8.2", None),
+        ("1.35", "1.8.2", "Karpenter 1.8 supports up to 1.34; upgrade Karpenter first"),
+        ("1.35", "1.9.0", None),
+        ("1.36", "1.12.2", "Karpenter 1.12 supports up to 1.35"),
+        ("1.36", "1.13.0", None),
+        ("1.35", "0.37.0", "a Karpenter version in the compatibility table"),
+    ],
+)
+def test_karpenter_must_support_the_kubernetes_version(kubernetes, chart, refused):
+    settings = {
+        "kubernetesVersion": kubernetes,
+        "controllers": {"enabled": True, "karpenterChartVersion": chart},
+    }
+    if refused is None:
+        assert releases(program("dev", settings))["karpenter"].inputs["version"] == chart
+        return
+    with pytest.raises(SettingsError, match=re.escape(refused)):
+        program("dev", settings)
+
+
+@pytest.mark.parametrize("kubernetes", ["1.34", "1.35", "1.36"])
+def test_the_table_s_karpenter_supports_each_kubernetes_version(kubernetes):
+    assert (
+        karpenter_support_problem(controller_versions(kubernetes)["karpenter"], kubernetes) is None
+    )
 
 
 def association_role(run, service_account):
@@ -112,12 +153,14 @@ def test_karpenter_controller_role_is_scoped_to_this_cluster(on):
     role = association_role(on, "karpenter")
     statements = {s["Sid"]: s for s in inline_policy(on, role)["Statement"]}
     queue = on.one("aws:sqs/queue:Queue")
-    assert statements["ConsumeInterruptionQueue"]["Resource"] == queue.outputs["arn"]
-    node_role = role_by_arn(on, statements["PassOnlyTheNodeRole"]["Resource"])
+    assert statements["AllowInterruptionQueueActions"]["Resource"] == queue.outputs["arn"]
+    node_role = role_by_arn(on, statements["AllowPassingInstanceRole"]["Resource"])
     assert node_role.name == "controllers-karpenter-node"
-    assert statements["DeleteOnlyItsInstancesAndTemplates"]["Condition"]["StringEquals"] == {
+    assert statements["AllowScopedDeletion"]["Condition"]["StringEquals"] == {
         "aws:ResourceTag/kubernetes.io/cluster/eks-platform-prod": "owned"
     }
+    cluster = on.one("aws:eks/cluster:Cluster")
+    assert statements["AllowAPIServerEndpointDiscovery"]["Resource"] == cluster.outputs["arn"]
 
 
 def test_karpenter_node_role_and_its_ec2_linux_access_entry(on):
@@ -176,7 +219,8 @@ def test_karpenter_never_runs_on_nodes_it_manages(on):
 
 def test_node_class_is_hardened_and_found_by_discovery_tags(on):
     spec = custom_resource(on, "EC2NodeClass").inputs["spec"]
-    assert spec["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
+    # A pinned AMI release from the version table: `@latest` would replace nodes on AWS's schedule.
+    assert spec["amiSelectorTerms"] == [{"alias": controller_versions("1.35")["karpenterAmiAlias"]}]
     assert spec["metadataOptions"]["httpTokens"] == "required"
     assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
     [disk] = spec["blockDeviceMappings"]
@@ -214,6 +258,19 @@ def test_destroy_order_is_encoded_as_dependencies(on):
     node_pool, node_class = custom_resource(on, "NodePool"), custom_resource(on, "EC2NodeClass")
     # NodePool and NodeClass go first, while Karpenter still runs to drain its nodes.
     assert on.waits_for(node_pool, karpenter) and on.waits_for(node_class, karpenter)
+    # Each controller keeps its permissions until its release is gone.
+    for release_name, label in (
+        ("karpenter", "controllers-karpenter"),
+        ("aws-load-balancer-controller", "controllers-load-balancer-controller"),
+    ):
+        release = releases(on)[release_name]
+        [policy] = [p for p in on.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == label]
+        [association] = [
+            a
+            for a in on.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+            if a.name == label
+        ]
+        assert on.waits_for(release, policy) and on.waits_for(release, association)
     # Controllers go before the node groups and add-ons they run on.
     for release in releases(on).values():
         for group in on.of_type("aws:eks/nodeGroup:NodeGroup"):

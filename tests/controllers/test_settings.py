@@ -2,6 +2,7 @@
 
 import pytest
 
+from addons.versions import controller_versions
 from config import SettingsError
 from settings import load_settings
 
@@ -15,10 +16,15 @@ def controllers(raw: dict):
 def test_off_by_default_with_both_controllers_chosen_for_when_it_is_on():
     settings = controllers({})
     assert not settings.enabled and settings.load_balancer_controller and settings.karpenter
+    # Unset chart versions and the node AMI come from the version table for kubernetesVersion.
+    table = controller_versions("1.35")
     assert (settings.load_balancer_controller_chart, settings.karpenter_chart) == (
-        "1.14.0",
-        "1.8.1",
+        table["aws-load-balancer-controller"],
+        table["karpenter"],
     )
+    assert settings.karpenter_ami_alias == table["karpenterAmiAlias"]
+    pinned = controllers({"karpenterChartVersion": "1.13.0"})
+    assert pinned.karpenter_chart == "1.13.0"
 
 
 @pytest.mark.parametrize("version", ["^1.8", "1.8", "1.8.x", "~1.8.1", "v1.8.1", "latest", 1.8])
