@@ -20,6 +20,7 @@ permissions, then the controllers, their policies, the node groups, the cluster 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -233,25 +234,19 @@ class Controllers(PlatformComponent):
         )
         # Helm installs a chart's CRDs once and never upgrades them: the karpenter-crd chart
         # owns them, so a chart upgrade upgrades them too (Karpenter's upgrade guide).
-        crds = k8s.helm.v3.Release(
-            self.child_name("karpenter-crd"),
-            name="karpenter-crd",
-            chart=f"{karpenter.CHART_REPOSITORY}/karpenter-crd",
-            version=self.settings.karpenter_chart,
-            namespace=NAMESPACE,
-            atomic=True,
-            opts=self._k8s(),
-        )
-        release = k8s.helm.v3.Release(
-            self.child_name("karpenter"),
-            name="karpenter",
-            chart=f"{karpenter.CHART_REPOSITORY}/karpenter",
-            version=self.settings.karpenter_chart,
-            namespace=NAMESPACE,
+        # Helm installs a chart's CRDs once and never upgrades them: the karpenter-crd chart
+        # owns them, so a chart upgrade upgrades them too (Karpenter's upgrade guide).
+        crds = self._karpenter_chart("karpenter-crd")
+        release = self._karpenter_chart(
+            "karpenter",
+            crds,
+            *identity,
+            node_access,
+            discovery,
+            *node_policies,
+            *targets,
             values=karpenter.release_values(cluster_name, queue.name),
             skip_crds=True,
-            atomic=True,
-            opts=self._k8s(crds, *identity, node_access, discovery, *node_policies, *targets),
         )
         node_class = k8s.apiextensions.CustomResource(
             self.child_name("karpenter-node-class"),
@@ -274,6 +269,21 @@ class Controllers(PlatformComponent):
             opts=self._k8s(release, node_class),
         )
         return release
+
+    def _karpenter_chart(
+        self, chart: str, *depends_on: pulumi.Resource, **inputs: Any
+    ) -> k8s.helm.v3.Release:
+        """A release of one of Karpenter's charts, at the pinned version both share."""
+        return k8s.helm.v3.Release(
+            self.child_name(chart),
+            name=chart,
+            chart=f"{karpenter.CHART_REPOSITORY}/{chart}",
+            version=self.settings.karpenter_chart,
+            namespace=NAMESPACE,
+            atomic=True,
+            opts=self._k8s(*depends_on),
+            **inputs,
+        )
 
     def _default_storage_class(self, provisioner: str) -> None:
         k8s.storage.v1.StorageClass(

@@ -336,3 +336,10 @@ def test_eks_resources_of_the_controllers_wait_for_the_cluster(on):
     ):
         for r in on.of_type(typ):
             assert on.waits_for(r, cluster), r.name
+
+
+def test_the_policy_pack_passes_auto_mode_on_prod():
+    auto = {"compute": {"mode": "auto", "nodeGroups": None}}
+    controllers = {"enabled": True, "karpenter": False, "loadBalancerController": False}
+    run = program("prod", {**auto, "controllers": controllers})
+    assert evaluate(run.registrations, "policy/config/prod.json") == []
