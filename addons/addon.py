@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -45,19 +46,56 @@ def enabled_addons(target: AddonTarget, before_compute: bool) -> list[AddonSpec]
     ]
 
 
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+
+
+def ebs_csi_storage_classes(configuration: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The StorageClasses the aws-ebs-csi-driver chart renders from these configuration values:
+    `templates/ebs-csi-default-sc.yaml` (`defaultStorageClass.enabled`: a parameterless default
+    class) and `templates/storageclass.yaml` (each `storageClasses` entry, binding mode
+    defaulting to WaitForFirstConsumer), chart 2.64 (kubernetes-sigs/aws-ebs-csi-driver)."""
+    classes = []
+    if (configuration.get("defaultStorageClass") or {}).get("enabled"):
+        classes.append(
+            {
+                "metadata": {
+                    "name": "ebs-csi-default-sc",
+                    "annotations": {DEFAULT_CLASS_ANNOTATION: "true"},
+                },
+                "provisioner": "ebs.csi.aws.com",
+                "volumeBindingMode": "WaitForFirstConsumer",
+                "allowVolumeExpansion": True,
+            }
+        )
+    for entry in configuration.get("storageClasses") or []:
+        metadata = {"name": entry["name"]}
+        metadata |= {k: entry[k] for k in ("annotations", "labels") if entry.get(k)}
+        rest = {k: v for k, v in entry.items() if k not in ("name", "annotations", "labels")}
+        classes.append(
+            {
+                "metadata": metadata,
+                "provisioner": "ebs.csi.aws.com",
+                "volumeBindingMode": "WaitForFirstConsumer",
+                **rest,
+            }
+        )
+    return [{"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", **c} for c in classes]
+
+
+def is_default_class(storage_class: Mapping[str, Any]) -> bool:
+    annotations = storage_class["metadata"].get("annotations") or {}
+    return annotations.get(DEFAULT_CLASS_ANNOTATION) == "true"
+
+
 def missing_default_storage_class(target: AddonTarget) -> str | None:
     """The CSI provisioner a default StorageClass needs because no add-on creates one; None when
-    the EBS CSI add-on makes its own default class (or no EBS CSI driver runs at all)."""
+    the EBS CSI add-on makes a default class (or no EBS CSI driver runs at all)."""
     if target.auto_mode:
         return "ebs.csi.eks.amazonaws.com"  # Auto Mode's built-in EBS driver ships no default class
     if not target.settings.enabled("aws-ebs-csi-driver"):
         return None
-    configuration = target.settings.configuration("aws-ebs-csi-driver")
-    return (
-        None
-        if (configuration.get("defaultStorageClass") or {}).get("enabled")
-        else "ebs.csi.aws.com"
-    )
+    classes = ebs_csi_storage_classes(target.settings.configuration("aws-ebs-csi-driver"))
+    return None if any(is_default_class(c) for c in classes) else "ebs.csi.aws.com"
 
 
 def addon_version(name: str, target: AddonTarget) -> str:
@@ -66,8 +104,11 @@ def addon_version(name: str, target: AddonTarget) -> str:
     return target.settings.pinned_version(name) or table_version(name, target.kubernetes_version)
 
 
-def addon_role(parent: PlatformComponent, spec: AddonSpec, target: AddonTarget) -> aws.iam.Role:
-    """The add-on's own role: trusted by Pod Identity, or by IRSA scoped to its service account."""
+def addon_role(
+    parent: PlatformComponent, spec: AddonSpec, target: AddonTarget
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """The add-on's own role, trusted by Pod Identity or by IRSA scoped to its service account,
+    and its policy attachments (what the add-on must wait for)."""
     assert spec.service_account, f"{spec.name} needs no AWS credentials"
     if target.settings.identity == "pod-identity":
         trust: pulumi.Input[str] = to_json(iam.pod_identity_trust(parent.stack.aws))
@@ -77,14 +118,13 @@ def addon_role(parent: PlatformComponent, spec: AddonSpec, target: AddonTarget) 
                 iam.irsa_trust(a[0], a[1].removeprefix("https://"), spec.service_account)
             )
         )
-    role, _ = parent.add_role(
+    return parent.add_role(
         spec.name,
         f"EKS add-on {spec.name} ({spec.service_account})",
         trust,
         [parent.stack.aws.managed_policy_arn(policy) for policy in spec.managed_policies],
         tags={**parent.stack.tags, "eks-addon": spec.name},
     )
-    return role
 
 
 def create_addon(
@@ -96,7 +136,7 @@ def create_addon(
     """An aws.eks.Addon with an explicit version, explicit conflict handling and its own role."""
     settings = target.settings
     configuration = settings.configuration(spec.name)
-    role = addon_role(parent, spec, target) if spec.managed_policies else None
+    role, permissions = addon_role(parent, spec, target) if spec.managed_policies else (None, [])
     pod_identity = role is not None and settings.identity == "pod-identity"
     service_account = (spec.service_account or "/").split("/")[1]  # the add-on picks the namespace
     return aws.eks.Addon(
@@ -117,5 +157,6 @@ def create_addon(
         else None,
         service_account_role_arn=role.arn if role is not None and not pod_identity else None,
         tags={**parent.stack.tags, "eks-addon": spec.name},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        # Its pods start with the role's permissions in place, not just the role.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*depends_on, *permissions]),
     )

@@ -69,6 +69,21 @@ ADDONS: dict[str, AddonSpec] = {
 }
 
 
+# The EBS CSI add-on's default StorageClass (chart `storageClasses` entry; the chart's template
+# adds `provisioner: ebs.csi.aws.com`). A new name: Kubernetes refuses changing the parameters
+# of an existing class, and the add-on deletes its parameterless `ebs-csi-default-sc`.
+DEFAULT_STORAGE_CLASS = {
+    "name": "ebs-gp3-encrypted",
+    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+    # No kmsKeyId: the account's default EBS key (aws/ebs, which the driver's managed policy
+    # covers; a customer key as account default would need KMS grants for its role).
+    "parameters": {"type": "gp3", "encrypted": "true"},
+    "volumeBindingMode": "WaitForFirstConsumer",  # in the AZ of the pod that claims it
+    "allowVolumeExpansion": True,
+    "reclaimPolicy": "Delete",
+}
+
+
 def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target: int) -> dict:
     """The baseline's configuration values for an add-on (its JSON schema: DescribeAddonConfiguration)."""
     if name == "vpc-cni":
@@ -95,17 +110,15 @@ def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target
             "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         }
     if name == "aws-ebs-csi-driver":
-        # The add-on's own default StorageClass is gp3 and encrypted.
-        return {"defaultStorageClass": {"enabled": True}}
-    if name == "amazon-cloudwatch-observability":
+        # The chart's `defaultStorageClass` makes `ebs-csi-default-sc` with no parameters: gp3
+        # by the driver's default but NOT encrypted (unless the account encrypts EBS by
+        # default). Its `storageClasses` list takes parameters, so the default class is ours.
         return {
-            "agent": {
-                "config": {
-                    "logs": {
-                        "metrics_collected": {"kubernetes": {"enhanced_container_insights": True}}
-                    }
-                }
-            },
-            "containerLogs": {"enabled": True},  # Fluent Bit ships application logs
+            "defaultStorageClass": {"enabled": False},
+            "storageClasses": [DEFAULT_STORAGE_CLASS],
         }
+    if name == "amazon-cloudwatch-observability":
+        # Enhanced Container Insights and Application Signals are the add-on's defaults; an
+        # `agent.config` would replace the chart's whole agent configuration, so none is given.
+        return {"containerLogs": {"enabled": True}}  # Fluent Bit ships application logs
     return {}

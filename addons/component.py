@@ -12,6 +12,15 @@ from stack.component import PlatformComponent
 from stack.context import StackContext
 
 CONTAINER_INSIGHTS = "amazon-cloudwatch-observability"
+# The log groups the CloudWatch agent (performance) and its Fluent Bit (the rest) write to,
+# `/aws/containerinsights/<cluster>/<kind>`. Left to the add-on they would never expire and be
+# unencrypted: created here first, the add-on writes into them (Fluent Bit's auto_create_group
+# only creates a group that is missing).
+CONTAINER_INSIGHTS_LOGS = ("application", "dataplane", "host", "performance")
+
+
+def container_insights_log_groups(cluster_name: str) -> list[str]:
+    return [f"/aws/containerinsights/{cluster_name}/{kind}" for kind in CONTAINER_INSIGHTS_LOGS]
 
 
 class Addons(PlatformComponent):
@@ -27,9 +36,27 @@ class Addons(PlatformComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("Addons", name, stack, opts)
+        specs = enabled_addons(target, before_compute=False)
+        log_groups: list[pulumi.Resource] = []
+        if any(spec.name == CONTAINER_INSIGHTS for spec in specs):
+            # CloudWatch Logs encrypts with the key (its key policy names these groups); the
+            # agent and Fluent Bit only call PutLogEvents and need no KMS permission.
+            _, groups = self.encrypted_log_groups(
+                "container-insights",
+                container_insights_log_groups(stack.cluster_name),
+                "Container Insights logs",
+                "container-insights",
+                group_labels=CONTAINER_INSIGHTS_LOGS,
+            )
+            log_groups = list(groups)
         self.addons = {
-            spec.name: create_addon(self, spec, target, depends_on=capacity)
-            for spec in enabled_addons(target, before_compute=False)
+            spec.name: create_addon(
+                self,
+                spec,
+                target,
+                depends_on=[*capacity, *(log_groups if spec.name == CONTAINER_INSIGHTS else ())],
+            )
+            for spec in specs
         }
         # Node, pod and restart metrics come from this add-on; without it they do not exist.
         self.container_insights = CONTAINER_INSIGHTS in self.addons

@@ -171,3 +171,46 @@ class JsonObject:
         if not isinstance(value, Mapping):
             raise must_be(self.allowed)
         return value
+
+
+# AWS tags (Tagging AWS resources, "Tag naming limits and requirements"): keys 1-128 and values
+# 0-256 characters of letters, digits, spaces and _.:/=+-@; neither may start with `aws:` in any
+# case (reserved for AWS); at most 50 tags per resource.
+TAG_TEXT = re.compile(r"^[\w.:/=+\-@ ]*$")
+TAG_VALUE = re.compile(r"^(?![aA][wW][sS]:)[\w.:/=+\-@ ]{1,256}$")  # non-empty
+TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @"
+
+
+def tag_problems(key: str, value: str) -> list[str]:
+    """Why AWS would refuse the tag `key`=`value` (empty when it accepts it)."""
+    problems = []
+    if not 1 <= len(key) <= 128:
+        problems.append(f"tag key {key!r} must be 1-128 characters (it has {len(key)})")
+    if len(value) > 256:
+        problems.append(
+            f"tag {key!r}: the value must be at most 256 characters (it has {len(value)})"
+        )
+    for part, text in (("key", key), ("value", value)):
+        if text.lower().startswith("aws:"):
+            problems.append(f"tag {key!r}: the {part} may not start with 'aws:' (reserved for AWS)")
+        if not TAG_TEXT.match(text):
+            problems.append(f"tag {key!r}: the {part} may only hold {TAG_CHARACTERS}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Tags:
+    """AWS tags: an object of tag keys to values AWS accepts (see `tag_problems`), at most
+    `limit` of them (what a resource has room for beside the stack's own tags)."""
+
+    limit: int
+    doc: str = "map string→string"
+
+    def read(self, value: Any) -> dict[str, str]:
+        tags = StringMap(key_pattern=re.compile(r"^.*$", re.DOTALL)).read(value)
+        problems = [p for k, v in tags.items() for p in tag_problems(k, v)]
+        if len(tags) > self.limit:
+            problems.append(f"must have at most {self.limit} tags (it has {len(tags)})")
+        if problems:
+            raise Invalid(*problems)
+        return tags

@@ -11,6 +11,7 @@ from addons.component import Addons
 from cluster.component import Cluster
 from monitoring.alarms import alarm_specs
 from monitoring.dashboard import dashboard_body
+from monitoring.iam import alarm_topic_key_policy
 from monitoring.settings import MonitoringSettings
 from network.component import Network
 from nodes.component import Capacity
@@ -39,6 +40,9 @@ class Monitoring(PlatformComponent):
         topic = aws.sns.Topic(
             self.child_name("alarms"),
             display_name=f"EKS {cluster_name} alarms",
+            kms_master_key_id=self.add_key(
+                "alarms-key", "the alarm topic", "alarms", alarm_topic_key_policy(stack.aws)
+            ).arn,
             tags=self._tags(f"{cluster_name}-alarms"),
             opts=self._moved("alarms"),
         )

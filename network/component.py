@@ -90,7 +90,7 @@ class Network(PlatformComponent):
         igw = aws.ec2.InternetGateway(
             self.child_name("igw"), vpc_id=vpc.id, tags=self._tags(cluster), opts=self._child()
         )
-        public_rt = self._route_table(
+        public_rt, _ = self._route_table(
             "public", vpc, [(zones[i], sn) for i, sn in enumerate(public)]
         )
         aws.ec2.Route(
@@ -108,19 +108,25 @@ class Network(PlatformComponent):
         self.nat_gateway_ids = [n.id for n in nats]
 
         private_rts = []
+        # What nodes in the private subnets need before they boot and pull images: their route
+        # tables, the subnets' associations and the NAT routes (node groups wait for these).
+        self.private_routing: list[pulumi.Resource] = []
         for i, sn in enumerate(private):
-            rt = self._route_table(f"private-{zones[i]}", vpc, [(zones[i], sn)])
+            rt, associations = self._route_table(f"private-{zones[i]}", vpc, [(zones[i], sn)])
             private_rts.append(rt)
+            self.private_routing += [rt, *associations]
             if nats:
                 # per-az: each AZ egresses through its own NAT, so losing one AZ never cuts the others.
                 nat = nats[i] if settings.nat_mode == "per-az" else nats[0]
-                aws.ec2.Route(
-                    self.child_name(f"private-{zones[i]}-nat"),
-                    route_table_id=rt.id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat.id,
-                    opts=self._child(),
-                )
+                self.private_routing += [
+                    aws.ec2.Route(
+                        self.child_name(f"private-{zones[i]}-nat"),
+                        route_table_id=rt.id,
+                        destination_cidr_block="0.0.0.0/0",
+                        nat_gateway_id=nat.id,
+                        opts=self._child(),
+                    )
+                ]
         # Intra subnets keep only the VPC-local route: control-plane ENIs need no internet.
         self._route_table("intra", vpc, [(zones[i], sn) for i, sn in enumerate(intra)])
 
@@ -147,7 +153,7 @@ class Network(PlatformComponent):
 
     def _route_table(
         self, label: str, vpc: aws.ec2.Vpc, subnets: list[tuple[str, aws.ec2.Subnet]]
-    ) -> aws.ec2.RouteTable:
+    ) -> tuple[aws.ec2.RouteTable, list[aws.ec2.RouteTableAssociation]]:
         rt = aws.ec2.RouteTable(
             self.child_name(label),
             vpc_id=vpc.id,
@@ -155,14 +161,16 @@ class Network(PlatformComponent):
             opts=self._child(),
         )
         tier = label.split("-")[0]
-        for zone, sn in subnets:
+        associations = [
             aws.ec2.RouteTableAssociation(
                 self.child_name(f"{tier}-{zone}-assoc"),
                 subnet_id=sn.id,
                 route_table_id=rt.id,
                 opts=self._child(),
             )
-        return rt
+            for zone, sn in subnets
+        ]
+        return rt, associations
 
     def _nat_gateway(
         self, zone: str, subnet: aws.ec2.Subnet, igw: aws.ec2.InternetGateway
@@ -192,7 +200,7 @@ class Network(PlatformComponent):
             to_json(iam.flow_logs_trust(self.stack.aws)),
             tags=self._tags(f"{cluster}-flow-logs"),
         )
-        aws.iam.RolePolicy(
+        write = aws.iam.RolePolicy(
             self.child_name("flow-logs"),
             role=role.name,
             policy=group.arn.apply(lambda arn: to_json(iam.flow_logs_write(arn))),
@@ -207,7 +215,9 @@ class Network(PlatformComponent):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=self._tags(f"{cluster}-flow-logs"),
-            opts=self._child(),
+            # Created before its write policy, delivery fails until it is there (and says so
+            # in the flow log's status).
+            opts=self._child(depends_on=[write]),
         )
 
     def _endpoints(

@@ -18,17 +18,19 @@ def flow_logs_trust(ctx: AwsContext) -> Document:
 
 
 def flow_logs_write(log_group_arn: str) -> Document:
-    """Write access to exactly one log group (the VPC's flow logs)."""
+    """Write access to exactly one log group (the VPC's flow logs); listing log groups, which
+    the flow-logs service does before writing, cannot be scoped to one group (`Resource: *`)."""
     return document(
         {
             "Sid": "WriteFlowLogs",
             "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogGroups",
-                "logs:DescribeLogStreams",
-            ],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             "Resource": [log_group_arn, f"{log_group_arn}:*"],
-        }
+        },
+        {
+            "Sid": "ListLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "*",
+        },
     )

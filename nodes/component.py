@@ -98,7 +98,8 @@ class NodeGroup(PlatformComponent):
                 # When an autoscaler owns the desired size, don't revert its decisions; otherwise
                 # the settings own it (min, desired and max go in one UpdateNodegroupConfig).
                 ignore_changes=["scalingConfig.desiredSize"] if settings.autoscaled else None,
-                depends_on=cluster.node_prerequisites,
+                # Nodes boot with their routes to the NAT (or the endpoints) in place.
+                depends_on=[*cluster.node_prerequisites, *network.private_routing],
             ),
         )
         self._finish({"nodeGroupName": self.node_group.node_group_name})

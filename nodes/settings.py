@@ -23,6 +23,33 @@ AMI_TYPES = (
     "AL2023_x86_64_NEURON",
 )
 NODE_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+# EC2 instance type names, `<family>.<size>`: a family of lower-case letters and digits with a
+# generation digit, optionally dash-joined parts (m7g, c6in, u-6tb1, mac2-m2, c7i-flex), and a
+# size (nano ... xlarge, <n>xlarge, metal, metal-<n>xl). E.g. m7g.large, u-6tb1.112xlarge.
+INSTANCE_TYPE = re.compile(
+    r"^(?=[a-z0-9-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+    r"\.(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?)$"
+)
+# Graviton (arm64) families: a1, and a generation digit followed by `g` (t4g, m7g, c7gn, x2gd,
+# g5g, im4gn, hpc7g, r8g). Every other family EKS runs is x86_64.
+ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+g[a-z0-9]*)$")
+
+
+def is_arm(instance_type: str) -> bool:
+    return bool(ARM_FAMILY.match(instance_type.split(".")[0]))
+
+
+# What EKS accepts for node labels and taints (CreateNodegroup: keys 1-63 characters, label
+# values 1-63, taint values 0-63), in Kubernetes' syntax: an optional DNS-subdomain prefix and `/`,
+# then letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+K8S_NAME = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?"
+LABEL_KEY = re.compile(rf"^(?=.{{1,63}}$)(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?/)?{K8S_NAME}$")
+LABEL_VALUE = re.compile(rf"^(?=.{{1,63}}$){K8S_NAME}$")
+TAINT_VALUE = re.compile(rf"^(?:(?=.{{1,63}}$){K8S_NAME})?$")
+KEY_SYNTAX = (
+    "1-63 characters: an optional DNS prefix and '/', then letters, digits, '-', '_' or '.', "
+    "starting and ending with a letter or digit"
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +59,18 @@ class Taint:
     )
     value: str = setting("value", Text(), default="", doc="Taint value.")
     effect: str = setting("effect", Text(TAINT_EFFECTS), default="NO_SCHEDULE", doc="Taint effect.")
+
+    def checked(self, check: Check) -> Taint:
+        if self.key and not LABEL_KEY.match(self.key):
+            check.fail("key", self.key, f"a taint key EKS accepts, {KEY_SYNTAX}")
+        if not TAINT_VALUE.match(self.value):
+            check.fail(
+                "value",
+                self.value,
+                "a taint value of 0-63 letters, digits, '-', '_' or "
+                "'.', starting and ending with a letter or digit",
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -50,7 +89,8 @@ class NodeGroupSettings:
         "instanceTypes",
         Strings(allowed="a non-empty list of EC2 instance types"),
         default=("m7i.large", "m6i.large"),
-        doc="Instance types, non-empty.",
+        doc="Instance types, non-empty: EC2 names (`<family>.<size>`, e.g. `m7g.large`), all of "
+        "the `amiType`'s architecture (Graviton families such as `t4g`, `m7g` for ARM).",
     )
     capacity_type: str = setting(
         "capacityType", Text(CAPACITY_TYPES), default="ON_DEMAND", doc="Capacity type."
@@ -82,7 +122,10 @@ class NodeGroupSettings:
         doc="AL2023 x86/ARM/NVIDIA/Neuron.",
     )
     labels: Mapping[str, str] = setting(
-        "labels", StringMap(), default_factory=dict, doc="Kubernetes node labels."
+        "labels",
+        StringMap(),
+        default_factory=dict,
+        doc="Kubernetes node labels (keys and values of 1-63 characters, as EKS accepts).",
     )
     taints: tuple[Taint, ...] = sections("taints", Taint, doc="Kubernetes node taints.")
     max_unavailable_percentage: int = setting(
@@ -103,6 +146,31 @@ class NodeGroupSettings:
     def checked(self, check: Check) -> NodeGroupSettings:
         if check.given("instanceTypes") and not self.instance_types:
             check.fail("instanceTypes", [], "a non-empty list of EC2 instance types")
+        if malformed := [t for t in self.instance_types if not INSTANCE_TYPE.match(t)]:
+            check.fail(
+                "instanceTypes",
+                list(self.instance_types),
+                f"EC2 instance type names, <family>.<size> in lower case like m7g.large or "
+                f"c6in.24xlarge (not {malformed})",
+            )
+        if bad := sorted(
+            k for k, v in self.labels.items() if not (LABEL_KEY.match(k) and LABEL_VALUE.match(v))
+        ):
+            check.fail(
+                "labels",
+                dict(self.labels),
+                f"Kubernetes labels EKS accepts: keys of {KEY_SYNTAX}; values of 1-63 such "
+                f"characters (not {bad})",
+            )
+        # EKS refuses a node group whose instance types do not run its AMI's architecture.
+        arm = "ARM_64" in self.ami_type
+        if wrong := [t for t in self.instance_types if INSTANCE_TYPE.match(t) and is_arm(t) != arm]:
+            check.fail(
+                "instanceTypes",
+                list(self.instance_types),
+                f"{'arm64 (Graviton)' if arm else 'x86_64'} instance types for amiType "
+                f"{self.ami_type} (not {wrong})",
+            )
         # Unset sizes follow the ones set: minSize 8 alone means 8 nodes, not an error.
         max_size = self.max_size if check.given("maxSize") else max(self.max_size, self.min_size)
         desired = (

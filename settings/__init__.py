@@ -28,7 +28,7 @@ from addons.versions import missing_versions
 from cluster import versions
 from cluster.settings import ClusterSettings
 from config import PROJECT, Check, ReadContext, SettingsError, read_document, section, setting
-from config.kinds import OneOf, StringMap, Strings, Text
+from config.kinds import TAG_CHARACTERS, TAG_VALUE, Boolean, OneOf, Strings, Tags, Text
 from config.pulumi_config import current_config, project_config
 from controllers.settings import (
     ControllerSettings,
@@ -64,7 +64,10 @@ class Settings:
 
     owner: str = setting(
         "owner",
-        Text(),
+        Text(
+            pattern=TAG_VALUE,
+            allowed=f"a tag value AWS accepts: 1-256 {TAG_CHARACTERS}, not starting with 'aws:'",
+        ),
         default="",
         required="set: the team that owns this stack (tagged on every resource)",
         doc="Team that owns the stack; tagged `owner` on every resource.",
@@ -92,15 +95,29 @@ class Settings:
     log_retention_days: int = setting(
         "logRetentionDays",
         OneOf(LOG_RETENTION_DAYS, "a CloudWatch Logs retention"),
-        default=90,
-        doc="Retention of the control-plane and flow-log groups; one of CloudWatch's values "
+        default=365,  # CIS asks a year of audit and flow logs; dev sets 30 on purpose
+        doc="Retention of every log group the stack creates (control plane, flow logs, "
+        "Container Insights); one of CloudWatch's values "
         f"({', '.join(map(str, LOG_RETENTION_DAYS))}).",
+    )
+    retain_logs_on_destroy: bool = setting(
+        "retainLogsOnDestroy",
+        Boolean(),
+        default=True,
+        doc="`pulumi destroy` leaves the stack's log groups (control plane, flow logs, Container "
+        "Insights) in the account, as an audit trail (their KMS keys always stay). Their names "
+        "stay taken: delete them before deploying the same stack again (README 'Destroy'). "
+        "`false` (dev): they are deleted with the stack.",
     )
     tags: Mapping[str, str] = setting(
         "tags",
-        StringMap(),
+        # AWS allows 50 tags per resource; the stack sets up to 10 itself (Name, project, stack,
+        # owner, tier, the Kubernetes and Karpenter discovery tags, ...).
+        Tags(limit=40),
         default_factory=dict,
-        doc="Extra tags on every taggable resource (`project`, `stack`, `owner` are always set).",
+        doc="Extra tags on every taggable resource (`project`, `stack`, `owner` are always set): "
+        "at most 40; keys 1-128 and values up to 256 letters, digits, spaces and `_.:/=+-@`; "
+        "no `aws:` prefix (AWS's rules).",
     )
     allow_disruptive_changes: tuple[str, ...] = setting(
         "allowDisruptiveChanges",
@@ -167,6 +184,7 @@ class Settings:
             tags=self.common_tags,
             log_retention_days=self.log_retention_days,
             aws=aws,
+            retain_logs_on_destroy=self.retain_logs_on_destroy,
         )
 
 

@@ -99,36 +99,61 @@ class PlatformComponent(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def encrypted_log_group(
-        self, label: str, group_name: str, contents: str, alias_purpose: str
-    ) -> tuple[aws.kms.Key, aws.cloudwatch.LogGroup]:
-        """A CloudWatch log group `group_name` under a rotating KMS key of its own, with the stack's
-        retention. Audit data: the key and the group are protected (a replace or destroy fails
-        instead of deleting them) and retained on delete."""
-        stack = self.stack
-        label = self.child_name(label)
-        keep = self._child(protect=True, retain_on_delete=True)
+    def add_key(
+        self, label: str, contents: str, alias_purpose: str, policy: iam.Document
+    ) -> aws.kms.Key:
+        """A rotating KMS key `<component>-<label>` for `contents`, with its stack alias. Keys
+        are protected and retained on delete: losing one loses what it encrypted."""
+        stack, name = self.stack, self.child_name(label)
         key = aws.kms.Key(
-            label,
+            name,
             description=f"Encrypts {contents} of {stack.cluster_name} ({stack.stack})",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=iam.to_json(iam.log_key_policy(stack.aws, [group_name])),
+            policy=iam.to_json(policy),
             tags={**stack.tags, "Name": stack.key_alias(alias_purpose).removeprefix("alias/")},
-            opts=keep,
+            opts=self._child(protect=True, retain_on_delete=True),
         )
         aws.kms.Alias(
-            label,
-            name=stack.key_alias(alias_purpose),
-            target_key_id=key.key_id,
-            opts=self._child(),
+            name, name=stack.key_alias(alias_purpose), target_key_id=key.key_id, opts=self._child()
         )
-        group = aws.cloudwatch.LogGroup(
-            label,
-            name=group_name,
-            retention_in_days=stack.log_retention_days,
-            kms_key_id=key.arn,
-            tags={**stack.tags, "Name": group_name},
-            opts=keep,
-        )
+        return key
+
+    def encrypted_log_group(
+        self, label: str, group_name: str, contents: str, alias_purpose: str
+    ) -> tuple[aws.kms.Key, aws.cloudwatch.LogGroup]:
+        """A CloudWatch log group `group_name` under a rotating KMS key of its own (see
+        `encrypted_log_groups`)."""
+        key, [group] = self.encrypted_log_groups(label, [group_name], contents, alias_purpose)
         return key, group
+
+    def encrypted_log_groups(
+        self,
+        label: str,
+        group_names: Sequence[str],
+        contents: str,
+        alias_purpose: str,
+        group_labels: Sequence[str] | None = None,
+    ) -> tuple[aws.kms.Key, list[aws.cloudwatch.LogGroup]]:
+        """CloudWatch log groups `group_names` under one rotating KMS key of their own, with the
+        stack's retention. Audit data: the key and the groups are protected (a replace fails
+        instead of deleting them); the key is retained on delete, the groups only when the
+        stack's `retainLogsOnDestroy` says so (a retained group's name stays taken, so the next
+        `pulumi up` of the same stack fails until it is deleted: README 'Destroy')."""
+        stack = self.stack
+        key = self.add_key(
+            label, contents, alias_purpose, iam.log_key_policy(stack.aws, list(group_names))
+        )
+        label = self.child_name(label)
+        groups = [
+            aws.cloudwatch.LogGroup(
+                f"{label}-{suffix}" if suffix else label,
+                name=group_name,
+                retention_in_days=stack.log_retention_days,
+                kms_key_id=key.arn,
+                tags={**stack.tags, "Name": group_name},
+                opts=self._child(protect=True, retain_on_delete=stack.retain_logs_on_destroy),
+            )
+            for suffix, group_name in zip(group_labels or [""], group_names, strict=True)
+        ]
+        return key, groups

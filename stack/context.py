@@ -65,6 +65,8 @@ class StackContext:
     tags: Mapping[str, str]  # on every taggable resource
     log_retention_days: int  # of every log group the stack creates
     aws: AwsContext
+    # Log groups outlive `pulumi destroy` (prod's audit trail), or go with the stack (dev).
+    retain_logs_on_destroy: bool = True
 
     def key_alias(self, purpose: str) -> str:
         """A KMS alias unique to this stack and cluster: `alias/eks-platform/<stack>/<cluster>/<purpose>`."""

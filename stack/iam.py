@@ -22,6 +22,29 @@ NODE_POLICIES = (
 )
 
 
+# Actions the Service Authorization Reference lists with no resource type: they only accept
+# `"Resource": "*"`, and a statement naming an ARN grants them nothing. Kept to what documents
+# here could use; a test checks no ARN-scoped statement names one.
+WILDCARD_ONLY_ACTIONS = frozenset(
+    {
+        "logs:DescribeLogGroups",  # a list call (VPC flow logs need it)
+        "logs:DescribeQueryDefinitions",
+        "kms:CreateKey",  # the key does not exist yet
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "ec2:Describe*",  # no EC2 Describe action supports resource-level permissions
+        "eks:ListClusters",
+        "iam:ListRoles",
+        "sts:GetCallerIdentity",
+    }
+)
+
+
+def wildcard_only(action: str) -> bool:
+    """Whether `action` only accepts `Resource: *` (see WILDCARD_ONLY_ACTIONS)."""
+    return action in WILDCARD_ONLY_ACTIONS or action.startswith("ec2:Describe")
+
+
 def to_json(document: Document) -> str:
     return json.dumps(document, sort_keys=True)
 
@@ -51,17 +74,22 @@ def key_use(key_arn: str, actions: tuple[str, ...]) -> Document:
     )
 
 
+def account_administers_key(ctx: AwsContext) -> Document:
+    """The key policy statement that leaves who may use a key to IAM policies of the account."""
+    return {
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
 def log_key_policy(ctx: AwsContext, log_group_names: list[str]) -> Document:
     """Key policy: the account administers the key (IAM policies decide who may use it) and
     CloudWatch Logs may use it only for the named log groups."""
     return document(
-        {
-            "Sid": "AccountAdministersKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account_id}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        },
+        account_administers_key(ctx),
         {
             "Sid": "CloudWatchLogsEncryptsTheseGroups",
             "Effect": "Allow",

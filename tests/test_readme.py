@@ -35,6 +35,14 @@ def test_pasted_preflight_output_is_current(stack):
     assert pasted.group(2) == current_output(stack), REFRESH
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stack_table_shows_each_stacks_estimated_cost(stack):
+    row = re.search(rf"^\| `{stack}` \(`Pulumi\.{stack}\.yaml`\) \|.*$", README, re.MULTILINE)
+    estimate = re.search(r"Estimated monthly cost: ([\d.]+) USD", current_output(stack))
+    assert row and estimate
+    assert row.group(0).endswith(f"| {estimate.group(1)} USD |"), REFRESH + " (and the stack table)"
+
+
 def test_readme_commands_exist():
     for command in ("./scripts/up", "./scripts/test"):
         assert command in README

@@ -6,13 +6,14 @@ without starting the server.
 
 from __future__ import annotations
 
-from . import addons, cluster, iam, kms_logs, network, nodes, tags
+from . import addons, cluster, iam, kms_logs, kubernetes, network, nodes, tags
 from ._policy import BaselinePolicy, BaselineResourcePolicy, BaselineStackPolicy
 
 PACK_NAME = "eks-platform-baseline"
 PACK_DESCRIPTION = (
     "Guardrails for the EKS platform baseline: private, logged and encrypted control plane; "
-    "hardened nodes; flow-logged VPC; least-privilege IAM; managed add-ons; required tags."
+    "hardened nodes; flow-logged VPC; least-privilege IAM; managed add-ons; hardened Karpenter, "
+    "storage classes and pinned Helm charts; required tags."
 )
 
 ALL_POLICIES: list[BaselinePolicy] = [
@@ -22,6 +23,7 @@ ALL_POLICIES: list[BaselinePolicy] = [
     *kms_logs.POLICIES,
     *iam.POLICIES,
     *addons.POLICIES,
+    *kubernetes.POLICIES,
     *tags.POLICIES,
 ]
 

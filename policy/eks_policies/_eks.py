@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from . import _types as t
 from ._graph import StackGraph, StackResource
-from ._props import get, to_bool
+from ._props import UNKNOWN, get, to_bool
 
 
 def is_auto_mode(cluster: StackResource) -> bool:
@@ -15,12 +16,12 @@ def is_auto_mode(cluster: StackResource) -> bool:
     return enabled is True
 
 
-def cluster_addons(graph: StackGraph, cluster: StackResource) -> dict[str, list[StackResource]]:
-    """The stack's add-ons of `cluster`, by add-on name (UNKNOWN names are left out)."""
-    found: dict[str, list[StackResource]] = defaultdict(list)
+def cluster_addons(graph: StackGraph, cluster: StackResource) -> dict[Any, list[StackResource]]:
+    """The stack's add-ons of `cluster`, by add-on name (names unknown at preview under UNKNOWN)."""
+    found: dict[Any, list[StackResource]] = defaultdict(list)
     for addon in graph.referrers(cluster, (t.EKS_ADDON,), ("clusterName",)):
         name = get(addon.props, "addonName")
-        if isinstance(name, str):
+        if isinstance(name, str) or name is UNKNOWN:
             found[name].append(addon)
     return found
 

@@ -8,6 +8,7 @@ resource's plain `dependencies`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,12 +66,28 @@ def _strings_in(value: Any) -> tuple[list[str], bool]:
     return [], False
 
 
+_Referrers = dict[str, list[StackResource]]  # target URN -> the resources referring to it
+
+
 class StackGraph:
-    """Lookups over every resource the stack registers."""
+    """Lookups over every resource the stack registers, indexed once.
+
+    Every lookup costs the size of what it reads, not the size of the stack: resources are
+    indexed by URN, by type and by identifier (known id/ARN/name), and each (source types,
+    property path, target type) reverse relation is built on first use with one pass over the
+    sources, so a stack policy stays O(resources) however many lookups it makes.
+    """
 
     def __init__(self, resources: Iterable[StackResource]) -> None:
         self.resources: list[StackResource] = list(resources)
         self._by_urn = {r.urn: r for r in self.resources}
+        self._by_type: dict[str, list[StackResource]] = defaultdict(list)
+        self._by_identifier: dict[str, list[StackResource]] = defaultdict(list)
+        for resource in self.resources:
+            self._by_type[resource.type].append(resource)
+            for identifier in resource.identifiers():
+                self._by_identifier[identifier].append(resource)
+        self._referrers: dict[tuple[tuple[str, ...], tuple[str, ...], str], _Referrers] = {}
 
     @classmethod
     def from_policy_resources(cls, resources: Sequence[Any]) -> StackGraph:
@@ -94,7 +111,9 @@ class StackGraph:
         return self._by_urn.get(urn)
 
     def of_type(self, *types: str) -> list[StackResource]:
-        return [r for r in self.resources if r.type in types]
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        return [r for kind in dict.fromkeys(types) for r in self._by_type.get(kind, ())]
 
     def references(
         self, source: StackResource, path: Sequence[str], target_types: Iterable[str]
@@ -108,10 +127,9 @@ class StackGraph:
             if target is not None and target.type in types:
                 found[urn] = target
         values, unknown = _strings_in(get(source.props, *path))
-        wanted = set(values)
-        if wanted:
-            for target in self.of_type(*types):
-                if target.identifiers() & wanted:
+        for value in dict.fromkeys(values):
+            for target in self._by_identifier.get(value, ()):
+                if target.type in types:
                     found[target.urn] = target
         if not found and property_deps is None and unknown:
             # An unknown reference with no property-level links recorded: fall back to the
@@ -126,8 +144,12 @@ class StackGraph:
         self, target: StackResource, source_types: Iterable[str], path: Sequence[str]
     ) -> list[StackResource]:
         """Resources of `source_types` whose property at `path` refers to `target`."""
-        return [
-            source
-            for source in self.of_type(*source_types)
-            if any(t.urn == target.urn for t in self.references(source, path, (target.type,)))
-        ]
+        key = (tuple(dict.fromkeys(source_types)), tuple(path), target.type)
+        index = self._referrers.get(key)
+        if index is None:
+            index = defaultdict(list)
+            for source in self.of_type(*key[0]):
+                for referred in self.references(source, path, (target.type,)):
+                    index[referred.urn].append(source)
+            self._referrers[key] = index
+        return list(index.get(target.urn, ()))

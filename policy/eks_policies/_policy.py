@@ -8,7 +8,10 @@ Every policy of the pack:
   CLI does, and a hand-driven analyzer sends nothing);
 - never raises out of a check: an unexpected error becomes a violation of that policy instead of
   aborting the whole preview. `UnknownValueError` alone is let through, so the analyzer reports
-  its standard "can't be known during preview" advisory.
+  its standard "can't be known during preview" advisory;
+- never reports a value unknown at preview as a violation: a check returns `Undecided(path)` for
+  it, and when nothing certain is found the policy raises `UnknownValueError` (that advisory) so
+  it is decided at `up`. A crash on properties holding unknowns is treated the same way.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._graph import Finding, StackGraph
-from ._props import JsonDocumentError, Props, to_plain
+from ._props import (
+    JsonDocumentError,
+    Props,
+    Undecided,
+    contains_unknown,
+    to_plain,
+    undecided_error,
+)
 
 CIS_BENCHMARK = "CIS Amazon EKS Benchmark"
 CIS_BENCHMARK_VERSION = "1.8.0"
@@ -123,6 +133,16 @@ def _failure(error: Exception) -> str:
     return f"the policy could not evaluate this resource ({type(error).__name__}: {error})"
 
 
+def _decided(verdicts: list[Any]) -> list[Any]:
+    """The certain verdicts (messages or findings); when there are none but some are undecided,
+    raise the analyzer's "can't be known during preview"."""
+    decided = [v for v in verdicts if not isinstance(getattr(v, "message", v), Undecided)]
+    if decided or len(decided) == len(verdicts):
+        return decided
+    first = verdicts[0]
+    raise undecided_error(str(getattr(first, "message", first)))
+
+
 def _policy_args(info: PolicyInfo, severity: Severity) -> dict[str, Any]:
     """The pulumi_policy keyword arguments both policy kinds share."""
     return {
@@ -180,13 +200,15 @@ class BaselineResourcePolicy(ResourceValidationPolicy):
         try:
             if self.pass_provider:
                 provider = to_plain(provider_props) if provider_props is not None else None
-                return check(plain, resolved, provider)  # type: ignore[call-arg]
-            return check(plain, resolved)  # type: ignore[call-arg]
+                return _decided(check(plain, resolved, provider))  # type: ignore[call-arg]
+            return _decided(check(plain, resolved))  # type: ignore[call-arg]
         except UnknownValueError:
             raise
         except JsonDocumentError as error:
             return [str(error)]
         except Exception as error:  # a crash here would abort the whole preview
+            if contains_unknown(plain):
+                raise undecided_error(resource_type) from error
             return [_failure(error)]
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -229,9 +251,11 @@ class BaselineStackPolicy(StackValidationPolicy):
         except UnknownValueError:
             raise
         except Exception as error:  # a crash here would abort the whole preview
+            if any(contains_unknown(r.props) for r in graph.resources):
+                raise undecided_error("stack") from error
             return [Finding("", _failure(error))]
         kept = []
-        for finding in findings:
+        for finding in _decided(findings):
             resource = graph.by_urn(finding.urn)
             if resource is not None and is_exempt(
                 resource.name, resource.urn, resolved[EXEMPT_RESOURCES]

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from pulumi_policy import proxy as _proxy
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -41,6 +43,14 @@ _SENTINELS: Final = frozenset(
 )
 
 
+# The analyzer's unknown-checking proxies (private to pulumi_policy.proxy): `proxy["__target"]`
+# is the wrapped container, so a copy need not pay a check per value read. Should a later SDK
+# rename them, the generic Mapping/Sequence path below still copies correctly, only slower.
+_PROXIES: Final = tuple(
+    kind for name in ("_DictProxy", "_ListProxy") if (kind := getattr(_proxy, name, None))
+)
+
+
 class _Unknown:
     """A value the engine cannot know at preview (it depends on another resource's outputs)."""
 
@@ -59,14 +69,19 @@ def is_unknown(value: Any) -> bool:
 
 def to_plain(value: Any) -> Any:
     """Copy proxied (or plain) properties into dicts/lists, unknowns replaced by UNKNOWN."""
-    if is_unknown(value):
-        return UNKNOWN
+    if isinstance(value, _PROXIES):
+        value = value["__target"]  # the proxy's own container: reading it never raises
+    if isinstance(value, str):
+        return UNKNOWN if value in _SENTINELS else value
+    if value is UNKNOWN or value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(item) for item in value]
     if isinstance(value, Mapping):
-        plain: dict[str, Any] = {}
-        for key in value:  # iterating keys never reads a value, so it is safe on proxies
-            plain[key] = _read(value, key)
-        return plain
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return {key: _read(value, key) for key in value}  # iterating keys never reads a value
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
         return [_read(value, index) for index in range(len(value))]
     return value
 
@@ -151,13 +166,15 @@ def to_number(value: Any) -> float | _Unknown | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None  # "nan"/"inf" are not settings
 
 
 def fmt_number(value: float | int) -> str:
@@ -239,9 +256,34 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def unknown_message(path: str) -> str:
-    """Violation text for a setting that must be literal but is unknown at preview."""
-    return f"{path} is unknown at preview; set it to a literal value so this policy can verify it"
+class Undecided(str):
+    """A check's verdict on a value unknown at preview: decided at `up`, never a violation now.
+
+    Its text is the property path. The policy reports certain violations if there are any, and
+    otherwise raises UnknownValueError, which the analyzer turns into its advisory
+    "can't be known during preview" diagnostic.
+    """
+
+    __slots__ = ()
+
+
+def undecided(path: str) -> Undecided:
+    return Undecided(path)
+
+
+def undecided_error(path: str) -> UnknownValueError:
+    return UnknownValueError(UNKNOWN_STRING_VALUE, path.split("."))
+
+
+def contains_unknown(value: Any) -> bool:
+    """Whether `value` or anything nested in it is unknown at preview."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
 
 
 def tag_keys(tags: Any) -> set[str]:

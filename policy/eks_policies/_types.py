@@ -30,7 +30,9 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 AMP_WORKSPACE = "aws:amp/workspace:Workspace"
 AMP_SCRAPER = "aws:amp/scraper:Scraper"
 
@@ -45,3 +47,15 @@ IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = (
 )
 IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+
+# Kubernetes objects the controllers put into the cluster (pulumi-kubernetes 4.x tokens: custom
+# resources register as "kubernetes:<group>/<version>:<kind>").
+K8S_EC2_NODE_CLASSES = (
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+    "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass",
+)
+K8S_NODE_POOLS = ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.sh/v1beta1:NodePool")
+K8S_AUTO_MODE_NODE_CLASS = "kubernetes:eks.amazonaws.com/v1:NodeClass"
+K8S_STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_HELM_CHART = "kubernetes:helm.sh/v4:Chart"

@@ -8,7 +8,7 @@ from . import _types as t
 from ._eks import cluster_addons, is_auto_mode
 from ._graph import Finding, StackGraph
 from ._policy import BaselineResourcePolicy, BaselineStackPolicy, Benchmarks, Config, setting
-from ._props import UNKNOWN, Props, describe, get, parse_json, to_bool, unknown_message
+from ._props import UNKNOWN, Props, describe, get, parse_json, to_bool, undecided
 
 CORE_ADDONS = ("vpc-cni", "kube-proxy", "coredns")
 
@@ -23,7 +23,9 @@ def check_core_addons(graph: StackGraph, config: Config) -> list[Finding]:
             continue  # Auto Mode runs networking, kube-proxy and DNS itself
         addons = cluster_addons(graph, cluster)
         for name in config["requiredAddons"]:
-            if name not in addons:
+            if name not in addons and UNKNOWN in addons:
+                findings.append(Finding(cluster.urn, undecided(f"{cluster.name}.addons")))
+            elif name not in addons:
                 findings.append(
                     Finding(
                         cluster.urn,
@@ -67,7 +69,7 @@ EKS_CORE_ADDONS_PINNED = BaselineStackPolicy(
 def check_network_policy(props: Props, config: Config) -> list[str]:
     name = get(props, "addonName")
     if name is UNKNOWN:
-        return [unknown_message("addonName")]
+        return [undecided("addonName")]
     if name != "vpc-cni":
         return []
     values = parse_json(get(props, "configurationValues"), "configurationValues")
@@ -76,6 +78,8 @@ def check_network_policy(props: Props, config: Config) -> list[str]:
             "configurationValues is absent: the VPC CNI does not enforce Kubernetes NetworkPolicies"
         ]
     raw = values.get("enableNetworkPolicy") if isinstance(values, dict) else None
+    if raw is UNKNOWN:
+        return [undecided("configurationValues.enableNetworkPolicy")]
     if to_bool(raw, default=False) is not True:
         shown = "absent" if raw is None else describe(raw)
         return [

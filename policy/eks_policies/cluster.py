@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
@@ -22,7 +23,7 @@ from ._props import (
     known_strings,
     to_bool,
     to_number,
-    unknown_message,
+    undecided,
 )
 from ._versions import supported_versions
 from .network import eks_subnet_sets, public_subnet_reasons
@@ -43,11 +44,11 @@ def _flag(props: Props, path: tuple[str, ...], aws_default: bool) -> tuple[Any, 
 
 def check_endpoint_access(props: Props, config: Config) -> list[str]:
     if get(props, "vpcConfig") is UNKNOWN:
-        return [unknown_message("vpcConfig")]
+        return [undecided("vpcConfig")]
     problems = []
     private, private_shown = _flag(props, ("vpcConfig", "endpointPrivateAccess"), aws_default=False)
     if private is UNKNOWN:
-        problems.append(unknown_message("vpcConfig.endpointPrivateAccess"))
+        problems.append(undecided("vpcConfig.endpointPrivateAccess"))
     elif private is not True:
         problems.append(
             f"vpcConfig.endpointPrivateAccess is {private_shown}: nodes and operators inside the VPC "
@@ -55,7 +56,7 @@ def check_endpoint_access(props: Props, config: Config) -> list[str]:
         )
     public, public_shown = _flag(props, ("vpcConfig", "endpointPublicAccess"), aws_default=True)
     if public is UNKNOWN:
-        problems.append(unknown_message("vpcConfig.endpointPublicAccess"))
+        problems.append(undecided("vpcConfig.endpointPublicAccess"))
     elif public is False:
         pass
     elif not config["allowPublicEndpoint"]:
@@ -70,7 +71,7 @@ def check_endpoint_access(props: Props, config: Config) -> list[str]:
 
 def _public_cidr_problems(cidrs: Any, config: Config) -> list[str]:
     if cidrs is UNKNOWN or (isinstance(cidrs, list) and UNKNOWN in cidrs):
-        return [unknown_message("vpcConfig.publicAccessCidrs")]
+        return [undecided("vpcConfig.publicAccessCidrs")]
     cidrs = as_list(cidrs)
     if not cidrs:
         return [
@@ -125,12 +126,14 @@ EKS_ENDPOINT_PRIVATE = BaselineResourcePolicy(
 def check_control_plane_logging(props: Props, config: Config) -> list[str]:
     value = get(props, "enabledClusterLogTypes")
     if value is UNKNOWN:
-        return [unknown_message("enabledClusterLogTypes")]
+        return [undecided("enabledClusterLogTypes")]
     entries = as_list(value)
     enabled = set(known_strings(entries))
     missing = [kind for kind in config["requiredLogTypes"] if kind not in enabled]
     if not missing:
         return []
+    if len(missing) <= sum(1 for e in entries if e is UNKNOWN):
+        return [undecided("enabledClusterLogTypes")]  # the unknown entries may be the missing ones
     shown = "absent" if value is None else f"[{', '.join(describe(e) for e in entries)}]"
     return [f"enabledClusterLogTypes is {shown}; missing: {', '.join(missing)}"]
 
@@ -163,7 +166,7 @@ def check_secrets_encryption(props: Props, config: Config) -> list[str]:
     if isinstance(encryption, list):  # older providers modelled the block as a one-item list
         encryption = encryption[0] if encryption else None
     if encryption is UNKNOWN:
-        return [unknown_message("encryptionConfig")]
+        return [undecided("encryptionConfig")]
     if not encryption:
         return [
             "encryptionConfig is absent: Kubernetes secrets are encrypted only with an AWS owned "
@@ -171,8 +174,8 @@ def check_secrets_encryption(props: Props, config: Config) -> list[str]:
         ]
     problems = []
     resources = get(encryption, "resources")
-    if resources is UNKNOWN:
-        problems.append(unknown_message("encryptionConfig.resources"))
+    if "secrets" not in as_list(resources) and UNKNOWN in as_list(resources):
+        problems.append(undecided("encryptionConfig.resources"))
     elif "secrets" not in known_strings(as_list(resources)):
         problems.append(
             f'encryptionConfig.resources is {describe(resources)}: it must include "secrets"'
@@ -205,7 +208,7 @@ def check_access_config(props: Props, config: Config) -> list[str]:
     mode = get(props, "accessConfig", "authenticationMode")
     allowed = list(config["allowedAuthenticationModes"])
     if mode is UNKNOWN:
-        problems.append(unknown_message("accessConfig.authenticationMode"))
+        problems.append(undecided("accessConfig.authenticationMode"))
     elif mode not in allowed:
         shown = "absent (AWS default: CONFIG_MAP)" if mode is None else describe(mode)
         problems.append(
@@ -216,7 +219,7 @@ def check_access_config(props: Props, config: Config) -> list[str]:
         props, ("accessConfig", "bootstrapClusterCreatorAdminPermissions"), True
     )
     if bootstrap is UNKNOWN:
-        problems.append(unknown_message("accessConfig.bootstrapClusterCreatorAdminPermissions"))
+        problems.append(undecided("accessConfig.bootstrapClusterCreatorAdminPermissions"))
     elif bootstrap is not False:
         problems.append(
             f"accessConfig.bootstrapClusterCreatorAdminPermissions is {shown}: the identity that "
@@ -252,7 +255,7 @@ def check_supported_version(props: Props, config: Config) -> list[str]:
     allowed = [str(v) for v in config["allowedVersions"]]
     version = get(props, "version")
     if version is UNKNOWN:
-        return [unknown_message("version")]
+        return [undecided("version")]
     if version is None:
         return [
             "version is absent: EKS picks its default at create time, so the cluster is not "
@@ -320,21 +323,21 @@ _CLUSTER_LOG_GROUP = re.compile(r"^/aws/eks/[^/]+/cluster$")
 
 
 def _cluster_log_groups(
-    graph: StackGraph, cluster: StackResource
+    graph: StackGraph, cluster: StackResource, by_name: dict[Any, list[StackResource]]
 ) -> tuple[str, list[StackResource]]:
     name = get(cluster.props, "name")
     expected = (
         f"/aws/eks/{name}/cluster" if isinstance(name, str) else "/aws/eks/<cluster name>/cluster"
     )
-    log_groups = graph.of_type(t.LOG_GROUP)
-    matches = [g for g in log_groups if isinstance(name, str) and get(g.props, "name") == expected]
+    matches = list(by_name.get(expected, ())) if isinstance(name, str) else []
     if not matches:
         # Cluster or log group name unknown at preview: accept a log group the cluster depends on.
-        depended = {urn for urn in cluster.dependencies}
+        depended = [graph.by_urn(urn) for urn in dict.fromkeys(cluster.dependencies)]
         matches = [
             g
-            for g in log_groups
-            if g.urn in depended
+            for g in depended
+            if g is not None
+            and g.type == t.LOG_GROUP
             and (
                 get(g.props, "name") is UNKNOWN
                 or _CLUSTER_LOG_GROUP.match(str(get(g.props, "name")))
@@ -345,8 +348,12 @@ def _cluster_log_groups(
 
 def check_cluster_log_group(graph: StackGraph, config: Config) -> list[Finding]:
     findings = []
+    by_name: dict[Any, list[StackResource]] = defaultdict(list)
+    for group in graph.of_type(t.LOG_GROUP):
+        if isinstance(name := get(group.props, "name"), str):
+            by_name[name].append(group)
     for cluster in graph.of_type(t.EKS_CLUSTER):
-        expected, groups = _cluster_log_groups(graph, cluster)
+        expected, groups = _cluster_log_groups(graph, cluster, by_name)
         if not groups:
             findings.append(
                 Finding(

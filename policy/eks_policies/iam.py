@@ -20,7 +20,7 @@ from ._props import (
     has_value,
     known_strings,
     parse_json,
-    unknown_message,
+    undecided,
 )
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -48,14 +48,31 @@ def _check_documents(documents: list[tuple[str, Any]], check: Any) -> list[str]:
 
 
 def _admin_statements(document: Any, path: str) -> list[str]:
+    """Allow statements that grant (nearly) everything: "*" on every resource, or the same
+    written with NotAction / NotResource so that the word "*:*" never appears."""
     problems = []
     for index, statement in enumerate(doc.statements(document)):
         if not doc.allows(statement):
             continue
-        actions = doc.values(statement, "Action")
-        if ("*" in actions or "*:*" in actions) and "*" in doc.values(statement, "Resource"):
+        where = f"{path} {doc.label(statement, index)}"
+        broad_resources = doc.every_resource(statement)
+        if "NotAction" in statement and broad_resources:
+            excluded = ", ".join(doc.values(statement, "NotAction")) or "nothing"
             problems.append(
-                f'{path} {doc.label(statement, index)} allows every action ("*") on every resource'
+                f"{where} allows every action except {excluded} (Allow with NotAction) on "
+                "every resource"
+            )
+        elif "NotResource" in statement and (services := doc.whole_service_actions(statement)):
+            problems.append(
+                f"{where} allows {', '.join(services)} on every resource except the listed ones "
+                "(Allow with NotResource)"
+            )
+        elif doc.every_action(statement) and broad_resources:
+            problems.append(f'{where} allows every action ("*") on every resource')
+        elif (iam := doc.all_of_iam(statement)) and broad_resources:
+            problems.append(
+                f"{where} allows {', '.join(iam)} on every resource: the principal can grant "
+                "itself any permission"
             )
     return problems
 
@@ -69,7 +86,7 @@ def check_role_inline_policies(props: Props, config: Config) -> list[str]:
     """aws.iam.Role: documents in `inlinePolicies`."""
     inline = get(props, "inlinePolicies")
     if inline is UNKNOWN:
-        return [unknown_message("inlinePolicies")]
+        return [undecided("inlinePolicies")]
     documents = [
         (f"inlinePolicies[{i}].policy", get(p, "policy")) for i, p in enumerate(as_list(inline))
     ]
@@ -96,37 +113,30 @@ IAM_NO_ADMIN_WILDCARD = BaselineResourcePolicy(
 
 # ------------------------------------------------------------------ iam-trust-policy-scoped
 
-_UNSCOPED_SUBJECTS = frozenset({"*", "system:serviceaccount:*"})
+# Federated principals whose tokens carry no :sub/:aud of an OIDC issuer.
+_OTHER_FEDERATION = ("cognito-identity.amazonaws.com", ":saml-provider/")
+
+
+def _claim_problem(statement: dict[str, Any], where: str, claim: str) -> str | None:
+    """Why the issuer's `claim` (":sub" or ":aud") is not pinned to literal values."""
+    tests = [c for c in doc.condition_tests(statement) if c.key.endswith(claim)]
+    if any(c.pins for c in tests):
+        return None
+    if not tests:
+        return f"{where} (web identity) has no condition on the issuer's {claim} claim"
+    shown = "; ".join(f"{c.operator} {list(c.values)}" for c in tests)
+    who = "any service account" if claim == ":sub" else "a token for any audience"
+    return (
+        f"{where} lets {who} assume the role: its {claim} condition is not an exact match "
+        f"({shown}); wildcards, negations and ForAllValues do not scope it"
+    )
 
 
 def _web_identity_problems(statement: dict[str, Any], where: str) -> list[str]:
-    principal = statement.get("Principal")
-    federated = (
-        known_strings(as_list(principal.get("Federated"))) if isinstance(principal, dict) else []
-    )
-    if any(p == "cognito-identity.amazonaws.com" for p in federated):
-        return []  # Cognito identity pools scope with their own :aud/:amr keys
-    problems = []
-    tested = doc.condition_keys(statement)
-    string_tests = {
-        op: keys for op, keys in tested.items() if op.split(":")[-1].startswith("String")
-    }
-    for suffix in (":sub", ":aud"):
-        keys = [
-            (op, key) for op, keys in string_tests.items() for key in keys if key.endswith(suffix)
-        ]
-        if not keys:
-            problems.append(
-                f"{where} (web identity) has no condition on the issuer's {suffix} claim"
-            )
-            continue
-        if suffix == ":sub":
-            subjects = [v for op, key in keys for v in doc.condition_value(statement, op, key)]
-            if any(s in _UNSCOPED_SUBJECTS for s in subjects):
-                problems.append(
-                    f"{where} lets any service account assume the role (:sub is {subjects})"
-                )
-    return problems
+    federated = doc.principal_values(statement, "Federated")
+    if federated and all(any(o in p for o in _OTHER_FEDERATION) for p in federated):
+        return []  # Cognito identity pools and SAML scope with their own keys
+    return [p for claim in (":sub", ":aud") if (p := _claim_problem(statement, where, claim))]
 
 
 def _trust_problems(document: Any, path: str) -> list[str]:
@@ -138,7 +148,9 @@ def _trust_problems(document: Any, path: str) -> list[str]:
         if doc.principal_is_anyone(statement):
             problems.append(f'{where} lets any principal ("*") assume the role')
             continue
-        if WEB_IDENTITY_ACTION in doc.values(statement, "Action"):
+        if doc.principal_values(statement, "Federated") and doc.grants_action(
+            statement, WEB_IDENTITY_ACTION
+        ):
             problems.extend(_web_identity_problems(statement, where))
     return problems
 
@@ -223,7 +235,7 @@ IAM_NODE_ROLE_LEAST_PRIVILEGE = BaselineStackPolicy(
 def check_addon_role(props: Props, config: Config) -> list[str]:
     name = get(props, "addonName")
     if name is UNKNOWN:
-        return [unknown_message("addonName")]
+        return [undecided("addonName")]
     if name not in config["addonsNeedingAwsAccess"]:
         return []
     if has_value(props, "serviceAccountRoleArn") or has_value(props, "podIdentityAssociations"):
@@ -265,16 +277,15 @@ EKS_ADDON_DEDICATED_ROLE = BaselineResourcePolicy(
 
 def check_workload_identity(graph: StackGraph, config: Config) -> list[Finding]:
     findings = []
-    providers = graph.of_type(t.OIDC_PROVIDER)
+    with_oidc = {
+        c.urn
+        for p in graph.of_type(t.OIDC_PROVIDER)
+        for c in graph.references(p, ("url",), (t.EKS_CLUSTER,))
+    }
     for cluster in graph.of_type(t.EKS_CLUSTER):
         if is_auto_mode(cluster):
             continue  # Auto Mode runs the Pod Identity agent itself
-        if POD_IDENTITY_AGENT in cluster_addons(graph, cluster):
-            continue
-        if any(
-            cluster.urn in {c.urn for c in graph.references(p, ("url",), (t.EKS_CLUSTER,))}
-            for p in providers
-        ):
+        if POD_IDENTITY_AGENT in cluster_addons(graph, cluster) or cluster.urn in with_oidc:
             continue
         findings.append(
             Finding(

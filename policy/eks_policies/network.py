@@ -13,6 +13,7 @@ from ._policy import BaselineResourcePolicy, BaselineStackPolicy, Benchmarks, Co
 from ._props import (
     UNKNOWN,
     Props,
+    Undecided,
     as_list,
     describe,
     fmt_number,
@@ -21,7 +22,7 @@ from ._props import (
     tag_keys,
     to_bool,
     to_number,
-    unknown_message,
+    undecided,
 )
 
 PUBLIC_ELB_TAG = "kubernetes.io/role/elb"
@@ -31,13 +32,15 @@ ALL_PORTS = (0, 65535)
 # ------------------------------------------------------------------ shared subnet lookups
 
 
+def subnet_ids_path(owner: StackResource) -> tuple[str, ...]:
+    return ("vpcConfig", "subnetIds") if owner.type == t.EKS_CLUSTER else ("subnetIds",)
+
+
 def eks_subnet_sets(graph: StackGraph) -> Iterator[tuple[StackResource, str, list[StackResource]]]:
     """(cluster or node group, what the subnets are for, the subnets it is placed in)."""
-    for cluster in graph.of_type(t.EKS_CLUSTER):
-        subnets = graph.references(cluster, ("vpcConfig", "subnetIds"), (t.SUBNET,))
-        yield cluster, "control plane", subnets
-    for group in graph.of_type(t.EKS_NODE_GROUP):
-        yield group, "node", graph.references(group, ("subnetIds",), (t.SUBNET,))
+    for owner in graph.of_type(t.EKS_CLUSTER, t.EKS_NODE_GROUP):
+        purpose = "control plane" if owner.type == t.EKS_CLUSTER else "node"
+        yield owner, purpose, graph.references(owner, subnet_ids_path(owner), (t.SUBNET,))
 
 
 def _routes_to_internet_gateway(graph: StackGraph, route_table: StackResource) -> bool:
@@ -59,7 +62,7 @@ def _routes_to_internet_gateway(graph: StackGraph, route_table: StackResource) -
 def public_subnet_reasons(graph: StackGraph, subnet: StackResource) -> list[str]:
     """Why a subnet is public (empty when it is private)."""
     reasons = []
-    if to_bool(get(subnet.props, "mapPublicIpOnLaunch"), default=False) is not False:
+    if to_bool(get(subnet.props, "mapPublicIpOnLaunch"), default=False) is True:
         reasons.append("it maps public IPs on launch")
     if PUBLIC_ELB_TAG in tag_keys(get(subnet.props, "tags")):
         reasons.append(f"it is tagged {PUBLIC_ELB_TAG} (internet-facing load balancers)")
@@ -81,6 +84,9 @@ def check_vpc_flow_logs(graph: StackGraph, config: Config) -> list[Finding]:
             findings.append(Finding(vpc.urn, f"VPC {vpc.name} has no flow log"))
             continue
         traffic = [get(f.props, "trafficType") for f in flow_logs]
+        if UNKNOWN in traffic and "ALL" not in traffic:
+            findings.append(Finding(vpc.urn, undecided(f"{vpc.name}.flowLogs.trafficType")))
+            continue
         if "ALL" not in traffic:
             shown = ", ".join(describe(v) for v in traffic)
             findings.append(
@@ -129,9 +135,7 @@ def check_default_security_group(graph: StackGraph, config: Config) -> list[Find
             for direction in ("ingress", "egress"):
                 count = _rule_count(get(group.props, direction))
                 if count is None:
-                    findings.append(
-                        Finding(group.urn, unknown_message(f"{group.name}.{direction}"))
-                    )
+                    findings.append(Finding(group.urn, undecided(f"{group.name}.{direction}")))
                 elif count:
                     findings.append(
                         Finding(
@@ -160,7 +164,7 @@ def check_subnet_public_ip(props: Props, config: Config) -> list[str]:
     value = get(props, "mapPublicIpOnLaunch")
     mapped = to_bool(value, default=False)
     if mapped is UNKNOWN:
-        return [unknown_message("mapPublicIpOnLaunch")]
+        return [undecided("mapPublicIpOnLaunch")]
     if mapped is not False:
         return [f"mapPublicIpOnLaunch is {describe(value)}: instances launched here get public IPs"]
     return []
@@ -186,26 +190,49 @@ def _zone(subnet: StackResource) -> Any:
     return zone if zone is not None else get(subnet.props, "availabilityZoneId")
 
 
+def _literal_subnet_ids(owner: StackResource) -> list[str] | None:
+    """Distinct subnet ids written as literals; None when any id is unknown at preview."""
+    ids, unknown = [], False
+    for value in as_list(get(owner.props, *subnet_ids_path(owner))):
+        if value is UNKNOWN:
+            unknown = True
+        elif isinstance(value, str) and value:
+            ids.append(value)
+    return None if unknown else list(dict.fromkeys(ids))
+
+
+def _multi_az_problem(
+    owner: StackResource, subnets: list[StackResource], minimum: int
+) -> str | None:
+    if not subnets:
+        # Subnets outside this stack: their AZs cannot be read, but fewer subnets than AZs
+        # can never span them.
+        ids = _literal_subnet_ids(owner)
+        if ids is None or len(ids) >= minimum:
+            return None
+        return f"{len(ids)} subnet id(s) ({', '.join(ids) or 'none'}), so fewer than {minimum} AZs"
+    zones = [_zone(s) for s in subnets]
+    known = {z for z in zones if isinstance(z, str)}
+    ours = {i for s in subnets for i in s.identifiers()}
+    outside = [i for i in _literal_subnet_ids(owner) or () if i not in ours]
+    unknown = sum(1 for z in zones if z is UNKNOWN) + len(outside)
+    if len(known) + unknown >= minimum:
+        return None  # enough zones, or enough subnets whose zone cannot be read here
+    return f"{len(known)} AZ(s) ({', '.join(sorted(known)) or 'none'})"
+
+
 def check_multi_az(graph: StackGraph, config: Config) -> list[Finding]:
     minimum = int(to_number(config["minAvailabilityZones"]) or 2)
     findings = []
     for owner, purpose, subnets in eks_subnet_sets(graph):
-        if not subnets:
-            continue  # subnets outside this stack cannot be checked here
-        zones = [_zone(s) for s in subnets]
-        known = {z for z in zones if isinstance(z, str)}
-        if len(known) >= minimum:
-            continue
-        unknown = sum(1 for z in zones if z is UNKNOWN)
-        detail = f"{len(known)} known ({', '.join(sorted(known)) or 'none'})"
-        if unknown:
-            detail += f" and {unknown} subnet(s) whose AZ is unknown at preview"
-        findings.append(
-            Finding(
-                owner.urn,
-                f"{owner.name}: {purpose} subnets span {detail}; at least {minimum} AZs are required",
+        if problem := _multi_az_problem(owner, subnets, minimum):
+            findings.append(
+                Finding(
+                    owner.urn,
+                    f"{owner.name}: {purpose} subnets span {problem}; at least {minimum} AZs "
+                    "are required",
+                )
             )
-        )
     return findings
 
 
@@ -256,7 +283,7 @@ def _open_ingress_problem(
     span = _port_range(rule, protocol_key)
     source = " and ".join(open_cidrs)
     if span is UNKNOWN:
-        return f"ingress from {source} on ports unknown at preview"
+        return undecided("ports")
     if span is None:
         return None
     low, high = span
@@ -276,15 +303,19 @@ def check_inline_ingress(props: Props, config: Config) -> list[str]:
     """`ingress` blocks of aws.ec2.SecurityGroup / DefaultSecurityGroup."""
     rules = get(props, "ingress")
     if rules is UNKNOWN:
-        return [unknown_message("ingress")]
+        return [undecided("ingress")]
     problems = []
     for index, rule in enumerate(as_list(rules)):
         if rule is UNKNOWN:
-            problems.append(unknown_message(f"ingress[{index}]"))
+            problems.append(undecided(f"ingress[{index}]"))
             continue
         cidrs = as_list(get(rule, "cidrBlocks")) + as_list(get(rule, "ipv6CidrBlocks"))
         if problem := _open_ingress_problem(rule, cidrs, "protocol", _restricted_ports(config)):
-            problems.append(f"ingress[{index}]: {problem}")
+            problems.append(
+                undecided(f"ingress[{index}].ports")
+                if isinstance(problem, Undecided)
+                else f"ingress[{index}]: {problem}"
+            )
     return problems
 
 
@@ -292,7 +323,7 @@ def check_legacy_rule(props: Props, config: Config) -> list[str]:
     """aws.ec2.SecurityGroupRule: `type` ingress or egress, CIDR lists."""
     kind = get(props, "type")
     if kind is UNKNOWN:
-        return [unknown_message("type")]
+        return [undecided("type")]
     if kind != "ingress":
         return []
     cidrs = as_list(get(props, "cidrBlocks")) + as_list(get(props, "ipv6CidrBlocks"))

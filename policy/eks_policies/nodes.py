@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import EnforcementLevel, Severity
 
 from . import _types as t
@@ -16,15 +18,53 @@ from ._props import (
     has_value,
     to_bool,
     to_number,
-    unknown_message,
+    undecided,
 )
+
+# ------------------------------------------------------------------ shared with node classes
+
+
+def hop_limit_problem(raw: Any, default: float, maximum: float, path: str) -> str | None:
+    """Why an httpPutResponseHopLimit (absent: `default`) lets pods reach IMDS, if it does."""
+    limit = to_number(raw) if raw is not None else default
+    if limit is UNKNOWN:
+        return undecided(path)
+    if limit is None:
+        return f"{path} is {describe(raw)}, not a number"
+    if limit > maximum:
+        shown = f"absent (default: {fmt_number(limit)})" if raw is None else fmt_number(limit)
+        return (
+            f"{path} is {shown}: pods can reach the node's instance metadata and its IAM role "
+            f"(allowed at most {fmt_number(maximum)})"
+        )
+    return None
+
+
+def public_ip_problem(raw: Any, path: str) -> str | None:
+    public = to_bool(raw, default=False)
+    if public is UNKNOWN:
+        return undecided(path)
+    if public is not False:
+        return f"{path} is {describe(raw)}: nodes get public IP addresses"
+    return None
+
+
+def volume_encryption_problem(ebs: Any, where: str) -> str | None:
+    raw = get(ebs, "encrypted")
+    encrypted = to_bool(raw, default=False)
+    if encrypted is UNKNOWN:
+        return undecided(f"{where}.ebs.encrypted")
+    if encrypted is not True:
+        shown = "absent (AWS default: false)" if raw is None else describe(raw)
+        return f"{where}.ebs.encrypted is {shown}: the volume is not encrypted"
+    return None
 
 
 def _metadata_options(props: Props) -> tuple[object, bool]:
-    """(metadataOptions, whether IMDS is switched off entirely)."""
+    """(metadataOptions, whether IMDS is switched off entirely, or may be: unknown at preview)."""
     options = get(props, "metadataOptions")
-    disabled = isinstance(options, dict) and get(options, "httpEndpoint") == "disabled"
-    return options, disabled
+    endpoint = get(options, "httpEndpoint") if isinstance(options, dict) else None
+    return options, endpoint is UNKNOWN or endpoint == "disabled"
 
 
 # ------------------------------------------------------------------ launch-template-imdsv2
@@ -33,7 +73,7 @@ def _metadata_options(props: Props) -> tuple[object, bool]:
 def check_imdsv2(props: Props, config: Config) -> list[str]:
     options, disabled = _metadata_options(props)
     if options is UNKNOWN:
-        return [unknown_message("metadataOptions")]
+        return [undecided("metadataOptions")]
     if disabled:
         return []
     if options is None:
@@ -42,7 +82,7 @@ def check_imdsv2(props: Props, config: Config) -> list[str]:
         ]
     tokens = get(options, "httpTokens")
     if tokens is UNKNOWN:
-        return [unknown_message("metadataOptions.httpTokens")]
+        return [undecided("metadataOptions.httpTokens")]
     if tokens != "required":
         shown = "absent (AWS default: optional)" if tokens is None else describe(tokens)
         return [f"metadataOptions.httpTokens is {shown}: IMDSv1 stays enabled"]
@@ -71,22 +111,13 @@ def check_hop_limit(props: Props, config: Config) -> list[str]:
     maximum = float(config["maxHopLimit"])
     options, disabled = _metadata_options(props)
     if options is UNKNOWN:
-        return [unknown_message("metadataOptions")]
+        return [undecided("metadataOptions")]
     if disabled:
         return []
     raw = get(options, "httpPutResponseHopLimit")
-    limit = to_number(raw) if raw is not None else EKS_DEFAULT_HOP_LIMIT
-    if limit is UNKNOWN:
-        return [unknown_message("metadataOptions.httpPutResponseHopLimit")]
-    if limit is None:
-        return [f"metadataOptions.httpPutResponseHopLimit is {describe(raw)}, not a number"]
-    if limit > maximum:
-        shown = f"absent (EKS default: {fmt_number(limit)})" if raw is None else fmt_number(limit)
-        return [
-            f"metadataOptions.httpPutResponseHopLimit is {shown}: pods can reach the node's "
-            f"instance metadata and its IAM role (allowed at most {fmt_number(maximum)})"
-        ]
-    return []
+    path = "metadataOptions.httpPutResponseHopLimit"
+    problem = hop_limit_problem(raw, EKS_DEFAULT_HOP_LIMIT, maximum, path)
+    return [problem] if problem else []
 
 
 LAUNCH_TEMPLATE_HOP_LIMIT = BaselineResourcePolicy(
@@ -112,17 +143,17 @@ LAUNCH_TEMPLATE_HOP_LIMIT = BaselineResourcePolicy(
 def check_no_public_ip(props: Props, config: Config) -> list[str]:
     interfaces = get(props, "networkInterfaces")
     if interfaces is UNKNOWN:
-        return [unknown_message("networkInterfaces")]
-    problems = []
-    for index, interface in enumerate(as_list(interfaces)):
-        raw = get(interface, "associatePublicIpAddress")
-        public = to_bool(raw, default=False)
-        path = f"networkInterfaces[{index}].associatePublicIpAddress"
-        if public is UNKNOWN:
-            problems.append(unknown_message(path))
-        elif public is not False:
-            problems.append(f"{path} is {describe(raw)}: nodes get public IP addresses")
-    return problems
+        return [undecided("networkInterfaces")]
+    return [
+        problem
+        for index, interface in enumerate(as_list(interfaces))
+        if (
+            problem := public_ip_problem(
+                get(interface, "associatePublicIpAddress"),
+                f"networkInterfaces[{index}].associatePublicIpAddress",
+            )
+        )
+    ]
 
 
 LAUNCH_TEMPLATE_NO_PUBLIC_IP = BaselineResourcePolicy(
@@ -143,7 +174,7 @@ LAUNCH_TEMPLATE_NO_PUBLIC_IP = BaselineResourcePolicy(
 def check_ebs_encrypted(props: Props, config: Config) -> list[str]:
     mappings = get(props, "blockDeviceMappings")
     if mappings is UNKNOWN:
-        return [unknown_message("blockDeviceMappings")]
+        return [undecided("blockDeviceMappings")]
     if not mappings:
         return [
             "blockDeviceMappings is absent: the root volume's encryption depends on the AMI "
@@ -152,7 +183,7 @@ def check_ebs_encrypted(props: Props, config: Config) -> list[str]:
     problems = []
     for index, mapping in enumerate(as_list(mappings)):
         if mapping is UNKNOWN:
-            problems.append(unknown_message(f"blockDeviceMappings[{index}]"))
+            problems.append(undecided(f"blockDeviceMappings[{index}]"))
             continue
         ebs = get(mapping, "ebs")
         if ebs is None:
@@ -162,15 +193,9 @@ def check_ebs_encrypted(props: Props, config: Config) -> list[str]:
             f" ({device})" if isinstance(device, str) else ""
         )
         if ebs is UNKNOWN:
-            problems.append(unknown_message(f"{where}.ebs"))
-            continue
-        raw = get(ebs, "encrypted")
-        encrypted = to_bool(raw, default=False)
-        if encrypted is UNKNOWN:
-            problems.append(unknown_message(f"{where}.ebs.encrypted"))
-        elif encrypted is not True:
-            shown = "absent (AWS default: false)" if raw is None else describe(raw)
-            problems.append(f"{where}.ebs.encrypted is {shown}: the volume is not encrypted")
+            problems.append(undecided(f"{where}.ebs"))
+        elif problem := volume_encryption_problem(ebs, where):
+            problems.append(problem)
     return problems
 
 
@@ -190,12 +215,16 @@ LAUNCH_TEMPLATE_EBS_ENCRYPTED = BaselineResourcePolicy(
 
 
 def check_node_group_ssh(props: Props, config: Config) -> list[str]:
+    if get(props, "remoteAccess") is UNKNOWN:
+        return [undecided("remoteAccess")]
     if has_value(props, "remoteAccess"):
         return ["remoteAccess is set: EKS opens SSH (port 22) to the nodes"]
     return []
 
 
 def check_launch_template_ssh(props: Props, config: Config) -> list[str]:
+    if get(props, "keyName") is UNKNOWN:
+        return [undecided("keyName")]
     if has_value(props, "keyName"):
         return [
             f"keyName is {describe(get(props, 'keyName'))}: nodes accept SSH logins with that key pair"
@@ -225,6 +254,8 @@ def check_launch_configuration(props: Props, config: Config) -> list[str]:
 
 
 def check_autoscaling_group(props: Props, config: Config) -> list[str]:
+    if get(props, "launchConfiguration") is UNKNOWN:
+        return [undecided("launchConfiguration")]
     if has_value(props, "launchConfiguration"):
         return ["launchConfiguration is set: the group must launch from a launch template"]
     return []

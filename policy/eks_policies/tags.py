@@ -9,7 +9,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import _types as t
 from ._policy import BaselineResourcePolicy, Config, setting
-from ._props import UNKNOWN, Props, get, tag_keys, unknown_message
+from ._props import UNKNOWN, Props, contains_unknown, get, tag_keys, undecided
 
 # Types this baseline (and typical forks) create that accept `tags`. Routes, route table
 # associations, policy attachments, KMS aliases, access policy associations and dashboards don't.
@@ -64,9 +64,11 @@ def check_required_tags(
 ) -> list[str]:
     tags: Any = get(props, "tags")
     if tags is UNKNOWN:
-        return [unknown_message("tags")]
+        return [undecided("tags")]
     present = tag_keys(tags) | default_tag_keys(provider_props)
     missing = [key for key in config["requiredTags"] if key not in present]
+    if missing and contains_unknown(get(provider_props or {}, "defaultTags")):
+        return [undecided("defaultTags")]  # the provider's default tags come at `up`
     if missing:
         return [f"missing required tag(s): {', '.join(missing)}"]
     return []

@@ -4,7 +4,12 @@ import json
 
 import pytest
 
-from addons.addon import AddonTarget, missing_default_storage_class
+from addons.addon import (
+    AddonTarget,
+    ebs_csi_storage_classes,
+    is_default_class,
+    missing_default_storage_class,
+)
 from addons.catalog import ADDONS
 from addons.versions import ADDON_VERSIONS
 from offline import mocked_aws
@@ -162,16 +167,79 @@ def test_coredns_spreads_two_replicas_across_zones(stack_run):
     assert config["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
 
 
-def test_ebs_default_storage_class_and_container_insights(stack_run):
+def test_the_default_storage_class_the_ebs_add_on_renders_is_encrypted_gp3(stack_run):
+    configuration = json.loads(
+        addons(stack_run)["aws-ebs-csi-driver"].inputs["configurationValues"]
+    )
+    [default] = [c for c in ebs_csi_storage_classes(configuration) if is_default_class(c)]
+    assert default["provisioner"] == "ebs.csi.aws.com"
+    assert default["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert default["volumeBindingMode"] == "WaitForFirstConsumer"
+    # The chart's own default class has no parameters (unencrypted): it stays off.
+    assert configuration["defaultStorageClass"] == {"enabled": False}
+
+
+def test_the_chart_renders_its_own_default_class_without_parameters():
+    [chart_default] = ebs_csi_storage_classes({"defaultStorageClass": {"enabled": True}})
+    assert chart_default["metadata"]["name"] == "ebs-csi-default-sc"
+    assert is_default_class(chart_default) and "parameters" not in chart_default
+
+
+def test_container_insights_keeps_the_charts_agent_config(stack_run):
     found = addons(stack_run)
-    assert json.loads(found["aws-ebs-csi-driver"].inputs["configurationValues"]) == {
-        "defaultStorageClass": {"enabled": True}
-    }
     insights = json.loads(found["amazon-cloudwatch-observability"].inputs["configurationValues"])
-    assert insights["agent"]["config"]["logs"]["metrics_collected"]["kubernetes"][
-        "enhanced_container_insights"
+    # No `agent.config`: it would replace the chart's whole default (enhanced Container
+    # Insights and Application Signals are already on).
+    assert insights == {"containerLogs": {"enabled": True}}
+
+
+def test_container_insights_writes_into_log_groups_made_first(stack_run):
+    insights = addons(stack_run)["amazon-cloudwatch-observability"]
+    cluster = stack_run.one("aws:eks/cluster:Cluster").inputs["name"]
+    groups = {
+        g.inputs["name"]: g
+        for g in stack_run.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if "/containerinsights/" in g.inputs["name"]
+    }
+    kinds = ("application", "dataplane", "host", "performance")
+    assert set(groups) == {f"/aws/containerinsights/{cluster}/{kind}" for kind in kinds}
+    [key] = [
+        k
+        for k in stack_run.of_type("aws:kms/key:Key")
+        if "Container Insights" in k.inputs["description"]
     ]
-    assert insights["containerLogs"] == {"enabled": True}
+    logs = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}[
+        "CloudWatchLogsEncryptsTheseGroups"
+    ]
+    assert sorted(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == sorted(
+        f"arn:aws:logs:eu-west-1:111122223333:log-group:{name}" for name in groups
+    )
+    retention = float(stack_run.config["eks-platform:logRetentionDays"])
+    for group in groups.values():
+        assert stack_run.waits_for(insights, group)
+        assert group.inputs["retentionInDays"] == retention
+        assert group.inputs["kmsKeyId"] == key.outputs["arn"]
+        parent = stack_run.by_urn(group.parent)
+        assert parent.type == "eks-platform:index:Addons"
+
+
+def test_add_ons_wait_for_their_roles_policy_attachments(stack_run):
+    for name, addon in addons(stack_run).items():
+        if name not in WITH_ROLES:
+            continue
+        role = role_by_arn(
+            stack_run,
+            (addon.inputs.get("podIdentityAssociations") or [{}])[0].get("roleArn")
+            or addon.inputs.get("serviceAccountRoleArn"),
+        )
+        attachments = [
+            a
+            for a in stack_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            if a.inputs["role"] == role.outputs["name"]
+        ]
+        assert attachments, name
+        for attachment in attachments:
+            assert stack_run.waits_for(addon, attachment), (name, attachment.name)
 
 
 def test_auto_mode_skips_what_it_runs_itself(auto):
@@ -208,11 +276,7 @@ def test_add_ons_are_children_of_the_component_that_installs_them(stack_run):
         (False, {"aws-ebs-csi-driver": {"enabled": False}}, None),  # no EBS driver at all
         (
             False,
-            {
-                "aws-ebs-csi-driver": {
-                    "configurationValues": {"defaultStorageClass": {"enabled": False}}
-                }
-            },
+            {"aws-ebs-csi-driver": {"configurationValues": {"storageClasses": []}}},
             "ebs.csi.aws.com",
         ),
         (True, {}, "ebs.csi.eks.amazonaws.com"),  # Auto Mode's driver ships no default class

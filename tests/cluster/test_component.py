@@ -55,7 +55,8 @@ def test_log_group_exists_before_the_cluster_with_retention_and_key(stack_run):
         if k.outputs["arn"] == group.inputs["kmsKeyId"]
     )
     assert key.outputs["arn"] == cluster.inputs["encryptionConfig"]["provider"]["keyArn"]
-    assert group.protect and group.retain_on_delete
+    # Protected always; kept after a destroy only where retainLogsOnDestroy says so (prod).
+    assert group.protect and group.retain_on_delete == (stack_run.stack == "prod")
 
 
 def test_secrets_encrypted_with_a_rotating_protected_key(stack_run):

@@ -114,7 +114,8 @@ def test_managed_prometheus_is_opt_in(stack_run, with_prometheus):
 def test_moved_resources_alias_their_name_and_parent_under_the_addons_component(with_prometheus):
     run = with_prometheus
     monitoring = run.one("eks-platform:index:Monitoring")
-    children = [r for r in run.registrations if r.parent == monitoring.urn]
+    new = {"aws:kms/key:Key", "aws:kms/alias:Alias"}  # the alarm topic's key came later
+    children = [r for r in run.registrations if r.parent == monitoring.urn and r.type not in new]
     assert {r.type for r in children} >= {
         *MOVED,
         "aws:amp/workspace:Workspace",
@@ -136,4 +137,23 @@ def test_moved_resources_alias_their_name_and_parent_under_the_addons_component(
             ("aws:sns/topicSubscription:TopicSubscription", "monitoring-alarms-oncall@example.com")
         ]
         == "eks-platform:index:Addons$aws:sns/topicSubscription:TopicSubscription::addons-alarms-oncall@example.com"
+    )
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use(stack_run):
+    monitoring = stack_run.one("eks-platform:index:Monitoring")
+    [key] = [k for k in stack_run.of_type("aws:kms/key:Key") if k.parent == monitoring.urn]
+    topic = stack_run.one("aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
+    assert key.protect and key.retain_on_delete
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert statements["AccountAdministersKey"]["Principal"]["AWS"].endswith(":root")
+    alarms = statements["CloudWatchAlarmsPublishToTheTopic"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    [alias] = [a for a in stack_run.of_type("aws:kms/alias:Alias") if a.parent == monitoring.urn]
+    assert (
+        alias.inputs["name"]
+        == f"alias/eks-platform/{stack_run.stack}/eks-platform-{stack_run.stack}/alarms"
     )

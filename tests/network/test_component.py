@@ -171,7 +171,18 @@ def test_flow_logs_capture_all_traffic_to_an_encrypted_retained_group(stack_run)
         stack_run.config["eks-platform:logRetentionDays"]
     )
     assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
-    assert group.protect and group.retain_on_delete
+    # prod keeps its logs after a destroy; dev's go with the stack (retainLogsOnDestroy).
+    assert group.protect and group.retain_on_delete == (stack_run.stack == "prod")
+
+
+def test_the_flow_log_waits_for_its_write_policy(stack_run):
+    flow = stack_run.one("aws:ec2/flowLog:FlowLog")
+    [policy] = [
+        p
+        for p in stack_run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.name == "network-flow-logs"
+    ]
+    assert stack_run.waits_for(flow, policy)
 
 
 def test_flow_log_role_writes_only_its_group(stack_run):

@@ -136,3 +136,23 @@ def test_moved_resources_keep_the_urns_they_had_under_the_cluster_as_aliases(pro
             f"{before}aws:ec2/launchTemplate:LaunchTemplate::eks-general",
         ),
     }
+
+
+def test_node_groups_wait_for_the_private_routes(stack_run):
+    """Route tables, their subnet associations and the NAT routes: nodes boot with egress."""
+    private = set(stack_run.outputs["privateSubnetIds"])
+    associations = [
+        a
+        for a in stack_run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+        if a.inputs["subnetId"] in private
+    ]
+    tables = {a.inputs["routeTableId"] for a in associations}
+    routing = [
+        *associations,
+        *(t for t in stack_run.of_type("aws:ec2/routeTable:RouteTable") if t.id in tables),
+        *(r for r in stack_run.of_type("aws:ec2/route:Route") if r.inputs.get("natGatewayId")),
+    ]
+    assert len(associations) == 3 and len(tables) == 3
+    for group in stack_run.of_type(NODE_GROUP):
+        for resource in routing:
+            assert stack_run.waits_for(group, resource), (group.name, resource.name)

@@ -91,3 +91,59 @@ def test_auto_mode_node_pools_are_the_built_in_ones():
     assert (
         problem.startswith("eks-platform:compute.autoModeNodePools") and "(not ['gpu'])" in problem
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["m7g.large", "c6in.24xlarge", "u-6tb1.112xlarge", "mac2-m2.metal", "m7i.metal-24xl",
+     "c7i-flex.large", "t3.nano", "p5.48xlarge"],
+)  # fmt: skip
+def test_real_instance_type_names_pass(name):
+    arm = name.startswith("m7g")
+    group = {**GROUP, "instanceTypes": [name]}
+    if arm:
+        group["amiType"] = "AL2023_ARM_64_STANDARD"
+    assert compute({"nodeGroups": [group]}).compute.node_groups[0].instance_types == (name,)
+
+
+def test_malformed_instance_types_and_a_wrong_architecture_are_refused_at_once():
+    found = problems(
+        {
+            "nodeGroups": [
+                {"name": "a", "instanceTypes": ["M7g.large", "m7g", "m7i.huge", "t3.large"]},
+                {
+                    "name": "b",
+                    "instanceTypes": ["t4g.medium", "t3.large"],
+                    "amiType": "AL2023_ARM_64_STANDARD",
+                },
+            ]
+        }
+    )
+    assert found == [
+        'eks-platform:compute.nodeGroups[0].instanceTypes = ["M7g.large", "m7g", "m7i.huge", '
+        '"t3.large"]: must be EC2 instance type names, <family>.<size> in lower case like '
+        "m7g.large or c6in.24xlarge (not ['M7g.large', 'm7g', 'm7i.huge'])",
+        'eks-platform:compute.nodeGroups[1].instanceTypes = ["t4g.medium", "t3.large"]: must be '
+        "arm64 (Graviton) instance types for amiType AL2023_ARM_64_STANDARD (not ['t3.large'])",
+    ]
+
+
+def test_labels_and_taints_eks_would_refuse_are_refused_at_once():
+    found = problems(
+        {
+            "nodeGroups": [
+                {
+                    **GROUP,
+                    "labels": {"role": "system", "team/x": "a b", "k" * 64: "v"},
+                    "taints": [{"key": "-bad", "value": "x" * 64}],
+                }
+            ]
+        }
+    )
+    assert len(found) == 3, found
+    assert found[0].startswith('eks-platform:compute.nodeGroups[0].taints[0].key = "-bad": must be')
+    assert found[1].startswith("eks-platform:compute.nodeGroups[0].taints[0].value = ")
+    assert found[2].startswith("eks-platform:compute.nodeGroups[0].labels = ")
+    assert f"(not ['{'k' * 64}', 'team/x'])" in found[2]
+    ok = {"example.com/tier": "system", "role": "a.b-c_d"}
+    assert compute({"nodeGroups": [{**GROUP, "labels": ok}]}).compute.node_groups[0].labels == ok

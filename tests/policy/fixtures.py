@@ -90,6 +90,51 @@ LOG_GROUP = {
     "kmsKeyId": arn("kms", "key/1"),
 }
 
+# Kubernetes objects as pulumi-kubernetes sends them (custom resources, a StorageClass, Helm).
+EC2_NODE_CLASS = {
+    "apiVersion": "karpenter.k8s.aws/v1",
+    "kind": "EC2NodeClass",
+    "metadata": {"name": "default"},
+    "spec": {
+        "role": "karpenter-node",
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpPutResponseHopLimit": 1,
+            "httpTokens": "required",
+        },
+        "blockDeviceMappings": [
+            {"deviceName": "/dev/xvda", "ebs": {"volumeSize": "50Gi", "encrypted": True}}
+        ],
+    },
+}
+NODE_POOL = {
+    "kind": "NodePool",
+    "metadata": {"name": "default"},
+    "spec": {"template": {"spec": {}}, "limits": {"cpu": 1000, "memory": "1000Gi"}},
+}
+AUTO_NODE_CLASS = {
+    "kind": "NodeClass",
+    "spec": {"role": "auto-node", "advancedNetworking": {"associatePublicIPAddress": False}},
+}
+STORAGE_CLASS = {
+    "metadata": {"name": "gp3"},
+    "provisioner": "ebs.csi.aws.com",
+    "parameters": {"type": "gp3", "encrypted": "true"},
+}
+RELEASE = {
+    "name": "aws-load-balancer-controller",
+    "chart": "aws-load-balancer-controller",
+    "version": "1.14.0",
+    "repositoryOpts": {"repo": "https://aws.github.io/eks-charts"},
+}
+OCI_RELEASE = {
+    "name": "karpenter",
+    "chart": "oci://public.ecr.aws/karpenter/karpenter",
+    "version": "1.8.1",
+}
+
+
 VPC_CNI = {"clusterName": "c", "addonName": "vpc-cni", "addonVersion": "v1.21.1-eksbuild.1"}
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF"

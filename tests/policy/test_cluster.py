@@ -17,10 +17,12 @@ from tests.policy.runner import (
     ABSENT,
     UNKNOWN_BOOL,
     UNKNOWN_LIST,
+    UNKNOWN_OBJECT,
     UNKNOWN_STR,
     changed,
     check_stack,
     expect,
+    expect_unknown,
     run,
 )
 
@@ -73,11 +75,12 @@ def test_endpoint_absent_flags_take_aws_defaults_public_on_private_off() -> None
     )
 
 
-def test_endpoint_unknown_flag_fails_closed_but_unknown_subnets_pass() -> None:
-    expect(
+def test_endpoint_unknown_flag_is_decided_at_up_and_unknown_subnets_pass() -> None:
+    expect_unknown(
         endpoint(changed(CLUSTER, vpcConfig__endpointPublicAccess=UNKNOWN_BOOL)),
-        "vpcConfig.endpointPublicAccess is unknown at preview",
+        "vpcConfig.endpointPublicAccess",
     )
+    expect_unknown(endpoint(changed(CLUSTER, vpcConfig=UNKNOWN_OBJECT)), "vpcConfig")
     expect(endpoint(changed(CLUSTER, vpcConfig__subnetIds=[UNKNOWN_STR, UNKNOWN_STR])))
     expect(endpoint(changed(CLUSTER, vpcConfig__subnetIds=UNKNOWN_LIST)))
 
@@ -106,12 +109,16 @@ def test_public_endpoint_with_allow_list_passes_only_when_config_permits() -> No
         (["::/0"], "opens the endpoint to the internet: ::/0"),
         ([], "AWS then allows 0.0.0.0/0"),
         (ABSENT, "AWS then allows 0.0.0.0/0"),
-        ([UNKNOWN_STR], "publicAccessCidrs is unknown at preview"),
     ],
 )
 def test_public_endpoint_allow_list_must_not_be_open(cidrs: object, fragment: str) -> None:
     props = changed(CLUSTER, **PUBLIC, vpcConfig__publicAccessCidrs=cidrs)
     expect(endpoint(props, ALLOW_PUBLIC), fragment)
+
+
+def test_unknown_allow_list_is_decided_at_up() -> None:
+    props = changed(CLUSTER, **PUBLIC, vpcConfig__publicAccessCidrs=[UNKNOWN_STR])
+    expect_unknown(endpoint(props, ALLOW_PUBLIC), "vpcConfig.publicAccessCidrs")
 
 
 def logging(props: dict, settings: dict | None = None) -> list:
@@ -132,11 +139,15 @@ def test_logging_absent_and_unknown() -> None:
     expect(
         logging(changed(CLUSTER, enabledClusterLogTypes=ABSENT)), "enabledClusterLogTypes is absent"
     )
-    expect(
-        logging(changed(CLUSTER, enabledClusterLogTypes=UNKNOWN_LIST)),
-        "enabledClusterLogTypes is unknown",
+    expect_unknown(
+        logging(changed(CLUSTER, enabledClusterLogTypes=UNKNOWN_LIST)), "enabledClusterLogTypes"
     )
+    # One unknown entry cannot be all four missing types; four unknown entries could be.
     expect(logging(changed(CLUSTER, enabledClusterLogTypes=["api", UNKNOWN_STR])), "missing: audit")
+    expect_unknown(
+        logging(changed(CLUSTER, enabledClusterLogTypes=["api", *[UNKNOWN_STR] * 4])),
+        "enabledClusterLogTypes",
+    )
 
 
 def test_logging_required_set_is_configurable() -> None:
@@ -160,11 +171,22 @@ def test_secrets_encryption_with_key_passes_even_when_key_arn_unknown() -> None:
         ({"encryptionConfig__resources": []}, 'it must include "secrets"'),
         ({"encryptionConfig__provider": ABSENT}, "provider.keyArn is not set"),
         ({"encryptionConfig__provider__keyArn": ""}, "provider.keyArn is not set"),
-        ({"encryptionConfig__resources": UNKNOWN_LIST}, "encryptionConfig.resources is unknown"),
     ],
 )
 def test_secrets_encryption_violations(changes: dict, fragment: str) -> None:
     expect(secrets(changed(CLUSTER, **changes)), fragment)
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"encryptionConfig__resources": UNKNOWN_LIST}, "encryptionConfig.resources"),
+        ({"encryptionConfig__resources": [UNKNOWN_STR]}, "encryptionConfig.resources"),
+        ({"encryptionConfig": UNKNOWN_OBJECT}, "encryptionConfig"),
+    ],
+)
+def test_secrets_encryption_unknown_is_decided_at_up(changes: dict, path: str) -> None:
+    expect_unknown(secrets(changed(CLUSTER, **changes)), path)
 
 
 def access(props: dict, settings: dict | None = None) -> list:
@@ -197,9 +219,9 @@ def test_access_config_absent_and_unknown() -> None:
         "authenticationMode is absent (AWS default: CONFIG_MAP)",
         "bootstrapClusterCreatorAdminPermissions is absent (AWS default: true)",
     )
-    expect(
+    expect_unknown(
         access(changed(CLUSTER, accessConfig__authenticationMode=UNKNOWN_STR)),
-        "authenticationMode is unknown",
+        "accessConfig.authenticationMode",
     )
 
 
@@ -217,7 +239,7 @@ def test_supported_version() -> None:
     expect(version(CLUSTER))
     expect(version(changed(CLUSTER, version="1.29")), 'version "1.29" is not in standard support')
     expect(version(changed(CLUSTER, version=ABSENT)), "version is absent")
-    expect(version(changed(CLUSTER, version=UNKNOWN_STR)), "version is unknown")
+    expect_unknown(version(changed(CLUSTER, version=UNKNOWN_STR)), "version")
     expect(version(changed(CLUSTER, version="1.29"), {"allowedVersions": ["1.29"]}))
 
 
@@ -256,10 +278,10 @@ def test_route_to_igw_by_known_id_without_dependencies() -> None:
     )
 
 
-def test_subnets_outside_the_stack_are_not_judged() -> None:
+def test_subnets_outside_the_stack_are_not_judged_public() -> None:
     stack = baseline_stack()
     stack.node_group.refs = {**stack.node_group.refs, "subnetIds": []}
-    stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=["subnet-external"])
+    stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=["subnet-1", "subnet-2"])
     expect(check_stack("eks-private-subnets", stack.resources))
     expect(check_stack("eks-multi-az", stack.resources))
 

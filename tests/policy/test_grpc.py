@@ -1,139 +1,56 @@
 """The pack as the Pulumi CLI runs it: a subprocess speaking the Analyzer gRPC protocol.
 
-The CLI's `pulumi-analyzer-policy-python` shim runs `python -u -m pulumi.policy <engine> .` in the
-pack directory (with PULUMI_* settings in the environment) and reads the port from the first
-line of stdout. This catches what in-process tests cannot: import errors, stray prints before
-the port, and grpc/protobuf drift.
+This catches what in-process tests cannot: import errors, stray prints before the port, and
+grpc/protobuf drift.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import selectors
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from eks_policies import ALL_POLICIES, PACK_NAME
 from eks_policies import _types as t
 from eks_policies._policy import BaselineStackPolicy
-from eks_policies.pack_config import load_config_file, reconcile
-from tests.policy.fixtures import CLUSTER, LAUNCH_TEMPLATE, baseline_stack
+from eks_policies.pack_config import load_config_file
+from tests.policy import grpc_client
+from tests.policy.fixtures import (
+    CLUSTER,
+    LAUNCH_TEMPLATE,
+    TAGS,
+    baseline_stack,
+    document,
+    irsa_trust,
+)
+from tests.policy.grpc_client import (
+    LEVELS,
+    PLAIN_ARGV,
+    POLICY_DIR,
+    RPC_TIMEOUT,
+    analyze_stack,
+    configure,
+    serving,
+)
 from tests.policy.runner import UNKNOWN_BOOL, Res, changed
-
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-RPC_TIMEOUT = 20
-LEVELS = {
-    "advisory": proto.ADVISORY,
-    "mandatory": proto.MANDATORY,
-    "disabled": proto.DISABLED,
-    "remediate": proto.REMEDIATE,
-}
-
-
-def _read_port(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
-    selector = selectors.DefaultSelector()
-    assert process.stdout is not None
-    selector.register(process.stdout, selectors.EVENT_READ)
-    if not selector.select(timeout):
-        raise AssertionError(f"the pack printed no port within {timeout}s")
-    line = process.stdout.readline().decode()
-    if not line.strip().isdigit():
-        stderr = (
-            process.stderr.read().decode() if process.stderr and process.poll() is not None else ""
-        )
-        raise AssertionError(f"the first stdout line must be the port, got {line!r}\n{stderr}")
-    return int(line)
-
-
-ENV = {
-    "PULUMI_CONFIG": json.dumps({"aws:region": "eu-west-1"}),
-    "PULUMI_PROJECT": "eks-platform",
-    "PULUMI_STACK": "test",
-    "PULUMI_DRY_RUN": "true",
-}
-# What the shim runs (from inside the pack directory), and the plain `python policy/`.
-LANGUAGE_HOST_ARGV = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."]
-PLAIN_ARGV = [sys.executable, "-u", str(POLICY_DIR)]
-
-
-@contextlib.contextmanager
-def serving(argv: list[str]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    """Start the pack, connect to the port it prints, and always stop it afterwards."""
-    process = subprocess.Popen(
-        argv,
-        cwd=POLICY_DIR,
-        env={**os.environ, **ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    channel = None
-    try:
-        port = _read_port(process)
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=RPC_TIMEOUT)
-        yield analyzer_pb2_grpc.AnalyzerStub(channel)
-    finally:
-        if channel is not None:
-            channel.close()
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    with serving(LANGUAGE_HOST_ARGV) as stub:
-        stub.ConfigureStack(
-            proto.AnalyzerStackConfigureRequest(stack="test", project="eks-platform", dry_run=True),
-            timeout=RPC_TIMEOUT,
-        )
+    with serving() as (stub, _):
+        grpc_client.configure_stack(stub)
         yield stub
 
 
 def test_plain_python_policy_dir_serves_the_same_pack() -> None:
-    with serving(PLAIN_ARGV) as stub:
+    with serving(PLAIN_ARGV) as (stub, _):
         info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT)
     assert [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
-
-
-def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
-    result = struct_pb2.Struct()
-    result.update(json.loads(json.dumps(values)))
-    return result
-
-
-def configure(stub: analyzer_pb2_grpc.AnalyzerStub, file_config: Mapping[str, Any] | None) -> None:
-    """What the CLI sends after reconciling --policy-pack-config: every policy, level included."""
-    settings = reconcile(ALL_POLICIES, file_config)
-    request = proto.ConfigureAnalyzerRequest(
-        policyConfig={
-            name: proto.PolicyConfig(
-                enforcementLevel=LEVELS[s.level.value], properties=struct(s.properties)
-            )
-            for name, s in settings.items()
-        }
-    )
-    stub.Configure(request, timeout=RPC_TIMEOUT)
 
 
 def analyze(
@@ -142,34 +59,8 @@ def analyze(
     props: Mapping[str, Any],
     name: str = "subject",
 ) -> list[Any]:
-    request = proto.AnalyzeRequest(
-        type=resource_type,
-        name=name,
-        urn=Res(resource_type, name, {}).urn,
-        properties=struct(props),
-    )
-    return list(stub.Analyze(request, timeout=RPC_TIMEOUT).diagnostics)
-
-
-def analyze_stack(stub: analyzer_pb2_grpc.AnalyzerStub, resources: list[Res]) -> list[Any]:
-    request = proto.AnalyzeStackRequest(
-        resources=[
-            proto.AnalyzerResource(
-                type=r.type,
-                name=r.name,
-                urn=r.urn,
-                properties=struct(r.outputs if r.outputs is not None else r.inputs),
-                parent=r.parent or "",
-                dependencies=list(r.dependencies),
-                propertyDependencies={
-                    k: proto.AnalyzerPropertyDependencies(urns=list(v))
-                    for k, v in r.property_dependencies.items()
-                },
-            )
-            for r in resources
-        ]
-    )
-    return list(stub.AnalyzeStack(request, timeout=RPC_TIMEOUT).diagnostics)
+    urn = Res(resource_type, name, {}).urn
+    return grpc_client.analyze(stub, resource_type, props, name, urn)
 
 
 def by_policy(diagnostics: list[Any]) -> dict[str, int]:
@@ -233,14 +124,15 @@ def test_analyze_one_resource(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
 
 def test_unknown_values_at_preview(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
     configure(analyzer, None)
-    # A literal setting left unknown fails closed; a document built from other resources'
-    # ARNs is the analyzer's own "can't be known during preview" advisory.
+    # A setting or a document unknown at preview is decided at `up`: at preview it is the
+    # analyzer's own "can't be known during preview" advisory, never a violation.
     unknown_flag = analyze(
         analyzer, t.EKS_CLUSTER, changed(CLUSTER, vpcConfig__endpointPublicAccess=UNKNOWN_BOOL)
     )
     assert [(d.policyName, d.enforcementLevel) for d in unknown_flag] == [
-        ("eks-endpoint-private", proto.MANDATORY)
+        ("eks-endpoint-private", proto.ADVISORY)
     ]
+    assert "can't be known during preview" in unknown_flag[0].message
     role = analyze(
         analyzer,
         t.IAM_ROLE,
@@ -293,3 +185,34 @@ def test_analyze_stack(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
         ("vpc-flow-logs", proto.MANDATORY, stack.vpc.urn),
         ("eks-core-addons-pinned", proto.ADVISORY, stack.cluster.urn),
     }
+
+
+def test_adversarial_cases_over_the_wire(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """A few of the classes the in-process tests cover, as the CLI sends them."""
+    configure(analyzer, load_config_file(POLICY_DIR / "config" / "prod.json"))
+    try:
+        role = {"assumeRolePolicy": irsa_trust(sub="system:serviceaccount:*"), "tags": TAGS}
+        wildcard_sub = analyze(analyzer, t.IAM_ROLE, role)
+        assert by_policy(wildcard_sub) == {"iam-trust-policy-scoped": proto.MANDATORY}
+        not_action = {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+        policy = {"policy": document(not_action), "tags": TAGS}
+        assert by_policy(analyze(analyzer, t.IAM_POLICY, policy)) == {
+            "iam-no-admin-wildcard": proto.MANDATORY
+        }
+        node_class = {"spec": {"metadataOptions": {"httpTokens": "optional"}}}
+        assert by_policy(analyze(analyzer, t.K8S_EC2_NODE_CLASSES[0], node_class)) == {
+            "karpenter-node-class-imds": proto.MANDATORY
+        }
+        unknown = {"spec": {"metadataOptions": {"httpTokens": UNKNOWN_BOOL}}}
+        assert by_policy(analyze(analyzer, t.K8S_EC2_NODE_CLASSES[0], unknown)) == {
+            "karpenter-node-class-imds": proto.ADVISORY
+        }
+        stack = baseline_stack(unknown_ids=True)
+        stack.node_group.refs = {**stack.node_group.refs, "subnetIds": []}
+        stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=["subnet-0abc"])
+        found = {
+            (d.policyName, d.enforcementLevel) for d in analyze_stack(analyzer, stack.resources)
+        }
+        assert found == {("eks-multi-az", proto.MANDATORY)}
+    finally:
+        configure(analyzer, None)

@@ -35,7 +35,6 @@ def test_compliant_key_passes_every_kms_policy() -> None:
     [
         ({"enableKeyRotation": False}, "enableKeyRotation is false"),
         ({"enableKeyRotation": ABSENT}, "enableKeyRotation is absent (AWS default: false)"),
-        ({"enableKeyRotation": UNKNOWN_BOOL}, "enableKeyRotation is unknown"),
         ({"rotationPeriodInDays": 730}, "rotationPeriodInDays is 730"),
     ],
 )
@@ -103,13 +102,13 @@ def test_key_policy_lockout_check_bypass() -> None:
         ),
         "bypassPolicyLockoutSafetyCheck is true",
     )
-    expect(
+    expect_unknown(
         run(
             "kms-key-policy-safe",
             t.KMS_KEY,
             changed(KMS_KEY, bypassPolicyLockoutSafetyCheck=UNKNOWN_BOOL),
         ),
-        "bypassPolicyLockoutSafetyCheck is unknown",
+        "bypassPolicyLockoutSafetyCheck",
     )
 
 
@@ -135,13 +134,13 @@ def test_deletion_window() -> None:
     violations = run("kms-key-deletion-window", t.KMS_KEY, short, {"minDeletionWindowDays": 30})
     expect(violations, "deletionWindowInDays is 7: keep at least 30 days")
     assert violations[0].level == "advisory"
-    expect(
+    expect_unknown(
         run(
             "kms-key-deletion-window",
             t.KMS_KEY,
             changed(KMS_KEY, deletionWindowInDays=UNKNOWN_NUMBER),
         ),
-        "unknown",
+        "deletionWindowInDays",
     )
 
 
@@ -155,7 +154,6 @@ def test_deletion_window() -> None:
         (ABSENT, None, "retentionInDays is not set: the logs never expire"),
         (0, None, "never expire"),
         (90, {"minRetentionDays": 365}, "keep logs at least 365 days"),
-        (UNKNOWN_NUMBER, None, "retentionInDays is unknown"),
     ],
 )
 def test_log_retention_violations(retention: object, settings: dict | None, fragment: str) -> None:
@@ -164,6 +162,37 @@ def test_log_retention_violations(retention: object, settings: dict | None, frag
     )
     expect(violations, fragment)
     assert violations[0].level == "mandatory"
+
+
+@pytest.mark.parametrize(
+    ("policy", "resource_type", "props", "path"),
+    [
+        ("kms-key-rotation", t.KMS_KEY, {"enableKeyRotation": UNKNOWN_BOOL}, "enableKeyRotation"),
+        (
+            "kms-key-rotation",
+            t.KMS_KEY,
+            {"rotationPeriodInDays": UNKNOWN_NUMBER},
+            "rotationPeriodInDays",
+        ),
+        (
+            "kms-key-rotation",
+            t.KMS_KEY,
+            {"customerMasterKeySpec": UNKNOWN_STR},
+            "customerMasterKeySpec",
+        ),
+        (
+            "log-group-retention",
+            t.LOG_GROUP,
+            {"retentionInDays": UNKNOWN_NUMBER},
+            "retentionInDays",
+        ),
+    ],
+)
+def test_unknown_settings_are_decided_at_up(
+    policy: str, resource_type: str, props: dict, path: str
+) -> None:
+    compliant = KMS_KEY if resource_type == t.KMS_KEY else LOG_GROUP
+    expect_unknown(run(policy, resource_type, {**compliant, **props}), path)
 
 
 def test_log_retention_passes_at_the_minimum() -> None:
@@ -186,3 +215,77 @@ def test_log_group_kms_key_presence() -> None:
     violations = run("log-group-kms", t.LOG_GROUP, changed(LOG_GROUP, kmsKeyId=ABSENT))
     expect(violations, "kmsKeyId is not set")
     assert violations[0].level == "advisory"
+
+
+# ---------------------------------------------------------------------- SNS and SQS at rest
+
+
+class TestTopicEncrypted:
+    def test_key_set_or_from_another_resource_passes(self) -> None:
+        expect(run("sns-topic-encrypted", t.SNS_TOPIC, {"kmsMasterKeyId": "arn:aws:kms:k"}))
+        expect(run("sns-topic-encrypted", t.SNS_TOPIC, {"kmsMasterKeyId": UNKNOWN_STR}))
+
+    @pytest.mark.parametrize("key", [ABSENT, "", None])
+    def test_unencrypted_topic(self, key: object) -> None:
+        props = changed({"displayName": "alarms"}, kmsMasterKeyId=key)
+        violations = run("sns-topic-encrypted", t.SNS_TOPIC, props)
+        expect(violations, "kmsMasterKeyId is not set")
+        assert violations[0].level == "advisory"
+
+
+class TestQueueEncrypted:
+    @pytest.mark.parametrize(
+        "props",
+        [
+            {},  # SSE-SQS is on by default for new queues
+            {"sqsManagedSseEnabled": True},
+            {"sqsManagedSseEnabled": "true"},
+            {"sqsManagedSseEnabled": False, "kmsMasterKeyId": "alias/queue"},
+            {"kmsMasterKeyId": UNKNOWN_STR},
+        ],
+    )
+    def test_encrypted_queues_pass(self, props: dict) -> None:
+        expect(run("sqs-queue-encrypted", t.SQS_QUEUE, props))
+
+    @pytest.mark.parametrize("managed", [False, "false", 0])
+    def test_sse_switched_off_without_a_key(self, managed: object) -> None:
+        violations = run("sqs-queue-encrypted", t.SQS_QUEUE, {"sqsManagedSseEnabled": managed})
+        expect(violations, "stored unencrypted")
+        assert violations[0].level == "advisory"
+
+    def test_unknown_is_decided_at_up(self) -> None:
+        props = {"sqsManagedSseEnabled": UNKNOWN_BOOL}
+        expect_unknown(run("sqs-queue-encrypted", t.SQS_QUEUE, props), "sqsManagedSseEnabled")
+
+
+PUBLIC = "resource-policy-not-public"
+RESOURCE_POLICY_TYPES = [t.SQS_QUEUE, t.SQS_QUEUE_POLICY, t.SNS_TOPIC, t.SNS_TOPIC_POLICY]
+EVENTS_TO_QUEUE = {
+    "Effect": "Allow",
+    "Principal": {"Service": "events.amazonaws.com"},
+    "Action": "sqs:SendMessage",
+    "Resource": "arn:aws:sqs:eu-west-1:1:q",
+}
+
+
+@pytest.mark.parametrize("resource_type", RESOURCE_POLICY_TYPES)
+class TestResourcePolicyNotPublic:
+    def test_named_principals_or_conditioned_star_pass(self, resource_type: str) -> None:
+        expect(run(PUBLIC, resource_type, {"policy": document(EVENTS_TO_QUEUE)}))
+        scoped = {
+            **EVENTS_TO_QUEUE,
+            "Principal": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:events:eu-west-1:1:rule/r"}},
+        }
+        expect(run(PUBLIC, resource_type, {"policy": document(scoped)}))
+        expect(run(PUBLIC, resource_type, {"name": "absent: owner only"}))
+
+    @pytest.mark.parametrize("principal", ["*", ["*"], {"AWS": "*"}, {"AWS": ["1", "*"]}])
+    def test_unconditioned_star_is_mandatory(self, resource_type: str, principal: object) -> None:
+        statement = {**EVENTS_TO_QUEUE, "Principal": principal}
+        violations = run(PUBLIC, resource_type, {"policy": document(statement)})
+        expect(violations, 'allows principal "*" without a Condition')
+        assert violations[0].level == "mandatory"
+
+    def test_unknown_document_is_decided_at_up(self, resource_type: str) -> None:
+        expect_unknown(run(PUBLIC, resource_type, {"policy": UNKNOWN_STR}), "policy")

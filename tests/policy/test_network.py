@@ -17,11 +17,13 @@ from tests.policy.runner import (
     UNKNOWN_BOOL,
     UNKNOWN_LIST,
     UNKNOWN_NUMBER,
+    UNKNOWN_OBJECT,
     UNKNOWN_STR,
     Res,
     changed,
     check_stack,
     expect,
+    expect_unknown,
     run,
 )
 
@@ -40,7 +42,7 @@ def test_subnet_without_public_ips_passes(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "fragment"), [(True, "is true"), ("true", 'is "true"'), (UNKNOWN_BOOL, "unknown")]
+    ("value", "fragment"), [(True, "is true"), ("true", 'is "true"'), (1.0, "is 1")]
 )
 def test_subnet_mapping_public_ips_is_advisory(value: object, fragment: str) -> None:
     violations = run(
@@ -50,6 +52,11 @@ def test_subnet_mapping_public_ips_is_advisory(value: object, fragment: str) -> 
     )
     expect(violations, fragment)
     assert violations[0].level == "advisory"
+
+
+def test_subnet_mapping_unknown_is_decided_at_up() -> None:
+    props = {"cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": UNKNOWN_BOOL}
+    expect_unknown(run("subnet-no-public-ip-on-launch", t.SUBNET, props), "mapPublicIpOnLaunch")
 
 
 # ---------------------------------------------------------------------- security groups
@@ -99,14 +106,29 @@ def test_inline_ingress_that_passes(ingress: object) -> None:
             [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 20, "toPort": 25, "protocol": "6"}],
             "port(s) 22",
         ),
-        ([rule("0.0.0.0/0", UNKNOWN_NUMBER)], "on ports unknown at preview"),
-        (UNKNOWN_LIST, "ingress is unknown"),
     ],
 )
 def test_inline_ingress_open_to_the_internet(ingress: object, fragment: str) -> None:
     violations = run(SG, t.SECURITY_GROUP, {"vpcId": "vpc-1", "ingress": ingress})
     expect(violations, fragment)
     assert violations[0].level == "mandatory"
+
+
+@pytest.mark.parametrize(
+    ("ingress", "path"),
+    [
+        ([rule("0.0.0.0/0", UNKNOWN_NUMBER)], "ingress[0].ports"),
+        ([{**rule("0.0.0.0/0", 22), "protocol": UNKNOWN_STR}], "ingress[0].ports"),
+        ([UNKNOWN_OBJECT], "ingress[0]"),
+        (UNKNOWN_LIST, "ingress"),
+    ],
+)
+def test_inline_ingress_unknown_is_decided_at_up(ingress: object, path: str) -> None:
+    expect_unknown(run(SG, t.SECURITY_GROUP, {"vpcId": "vpc-1", "ingress": ingress}), path)
+    # What is certain is still reported next to what is not.
+    both = [rule("0.0.0.0/0", 3389), *ingress] if isinstance(ingress, list) else ingress
+    if isinstance(both, list):
+        expect(run(SG, t.SECURITY_GROUP, {"ingress": both}), "port(s) 3389")
 
 
 def test_restricted_ports_are_configurable() -> None:
@@ -130,7 +152,7 @@ def test_legacy_security_group_rule() -> None:
         run(SG, t.SECURITY_GROUP_RULE, {**ingress, "type": "egress", "cidrBlocks": ["0.0.0.0/0"]})
     )
     expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "sourceSecurityGroupId": UNKNOWN_STR}))
-    expect(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "type": UNKNOWN_STR}), "type is unknown")
+    expect_unknown(run(SG, t.SECURITY_GROUP_RULE, {**ingress, "type": UNKNOWN_STR}), "type")
 
 
 def test_vpc_security_group_ingress_rule() -> None:
@@ -165,10 +187,60 @@ def test_single_az_cluster_and_nodes_are_mandatory(stack: Stack) -> None:
     violations = check_stack("eks-multi-az", stack.resources)
     expect(
         violations,
-        "cluster: control plane subnets span 1 known (eu-west-1a)",
-        "nodes: node subnets span 1 known",
+        "cluster: control plane subnets span 1 AZ(s) (eu-west-1a)",
+        "nodes: node subnets span 1 AZ(s)",
     )
     assert {v.level for v in violations} == {"mandatory"}
+
+
+class TestSubnetsOutsideTheStack:
+    """Literal subnet ids the pack cannot resolve: their AZs are unknown, but fewer ids than the
+    required AZ count can never span them."""
+
+    @staticmethod
+    def outside(ids: list, stack: Stack | None = None) -> list:
+        stack = stack or baseline_stack()
+        stack.node_group.refs = {**stack.node_group.refs, "subnetIds": []}
+        stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=ids)
+        return check_stack("eks-multi-az", stack.resources)
+
+    @pytest.mark.parametrize("ids", [["subnet-1"], ["subnet-1", "subnet-1"], "subnet-1", []])
+    def test_fewer_ids_than_azs_is_mandatory(self, ids: object) -> None:
+        violations = self.outside(ids)  # type: ignore[arg-type]
+        expect(violations, "nodes: node subnets span")
+        assert violations[0].level == "mandatory"
+
+    @pytest.mark.parametrize(
+        "ids", [["subnet-1", "subnet-2"], ["subnet-1", UNKNOWN_STR], [UNKNOWN_STR], UNKNOWN_LIST]
+    )
+    def test_enough_ids_or_unknown_ones_pass(self, ids: object) -> None:
+        expect(self.outside(ids))  # type: ignore[arg-type]
+
+    def test_config_minimum_applies(self) -> None:
+        stack = baseline_stack()
+        stack.node_group.refs = {**stack.node_group.refs, "subnetIds": []}
+        stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=["s-1", "s-2"])
+        settings = {"minAvailabilityZones": 3}
+        expect(check_stack("eks-multi-az", stack.resources, settings), "at least 3 AZs")
+
+    @pytest.mark.parametrize(("ids", "flagged"), [(["subnet-1"], True), (["s-1", "s-2"], False)])
+    def test_the_control_plane_too(self, ids: list, flagged: bool) -> None:
+        stack = baseline_stack()
+        stack.cluster.refs = {**stack.cluster.refs, "vpcConfig": []}
+        stack.cluster.inputs = changed(stack.cluster.inputs, vpcConfig__subnetIds=ids)
+        violations = check_stack("eks-multi-az", stack.resources)
+        expect(
+            violations, *(["cluster: control plane subnets span 1 subnet id(s)"] if flagged else [])
+        )
+
+    def test_one_of_ours_and_one_outside_may_span_two(self) -> None:
+        stack = baseline_stack()
+        stack.node_group.refs = {**stack.node_group.refs, "subnetIds": []}
+        ours = stack.subnets["private-a"].outputs["id"]
+        stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=[ours, "subnet-x"])
+        expect(check_stack("eks-multi-az", stack.resources))
+        stack.node_group.inputs = changed(stack.node_group.inputs, subnetIds=[ours])
+        expect(check_stack("eks-multi-az", stack.resources), "span 1 AZ(s) (eu-west-1a)")
 
 
 def test_min_azs_is_configurable(stack: Stack) -> None:
@@ -180,13 +252,13 @@ def test_min_azs_is_configurable(stack: Stack) -> None:
     )
 
 
-def test_unknown_availability_zone_cannot_satisfy_the_minimum() -> None:
+def test_unknown_availability_zones_are_decided_at_up() -> None:
     stack = baseline_stack()
     for zone in "abc":
         replace(stack, stack.subnets[f"private-{zone}"], availabilityZone=UNKNOWN_STR)
-    expect(
-        check_stack("eks-multi-az", stack.resources), "3 subnet(s) whose AZ is unknown at preview"
-    )
+    expect(check_stack("eks-multi-az", stack.resources))
+    place(stack.node_group, [stack.subnets["private-a"]])
+    expect(check_stack("eks-multi-az", stack.resources), "nodes: node subnets span 0 AZ(s)")
 
 
 # ---------------------------------------------------------------------- vpc-flow-logs
@@ -205,7 +277,7 @@ def test_flow_log_must_capture_all_traffic(stack: Stack) -> None:
         'no flow log with trafficType ALL (found "REJECT")',
     )
     replace(stack, stack.named("flow-log"), trafficType=UNKNOWN_STR)
-    expect(check_stack("vpc-flow-logs", stack.resources), "found unknown at preview")
+    expect_unknown(check_stack("vpc-flow-logs", stack.resources), "vpc.flowLogs.trafficType")
 
 
 def test_flow_log_found_by_known_vpc_id_or_plain_dependency() -> None:
@@ -240,6 +312,4 @@ def test_default_security_group_must_be_adopted_without_rules(stack: Stack) -> N
     )
     expect(check_stack("vpc-default-security-group", stack.resources), "has 1 ingress rule(s)")
     replace(stack, stack.named("default-sg"), ingress=[], egress=UNKNOWN_STR)
-    expect(
-        check_stack("vpc-default-security-group", stack.resources), "default-sg.egress is unknown"
-    )
+    expect_unknown(check_stack("vpc-default-security-group", stack.resources), "default-sg.egress")

@@ -19,6 +19,7 @@ from tests.policy.runner import (
     UNKNOWN_STR,
     changed,
     expect,
+    expect_unknown,
     run,
 )
 
@@ -44,8 +45,6 @@ def test_compliant_launch_template_passes_every_node_policy() -> None:
         ({"metadataOptions__httpTokens": "optional"}, 'httpTokens is "optional"'),
         ({"metadataOptions__httpTokens": ABSENT}, "httpTokens is absent (AWS default: optional)"),
         ({"metadataOptions": ABSENT}, "metadataOptions is absent: instances accept IMDSv1"),
-        ({"metadataOptions__httpTokens": UNKNOWN_STR}, "metadataOptions.httpTokens is unknown"),
-        ({"metadataOptions": UNKNOWN_OBJECT}, "metadataOptions is unknown"),
     ],
 )
 def test_imdsv2_violations(changes: dict, fragment: str) -> None:
@@ -67,7 +66,6 @@ def test_imds_disabled_needs_no_tokens_or_hop_limit() -> None:
         (3, None, "httpPutResponseHopLimit is 3"),
         (3, {"maxHopLimit": 2}, "allowed at most 2"),
         (ABSENT, None, "httpPutResponseHopLimit is absent"),
-        (UNKNOWN_NUMBER, None, "httpPutResponseHopLimit is unknown"),
         ("lots", None, 'is "lots", not a number'),
     ],
 )
@@ -114,18 +112,81 @@ def test_public_ip_absent_or_false_passes(interfaces: object) -> None:
     )
 
 
-def test_public_ip_unknown_fails_closed() -> None:
-    props = changed(LAUNCH_TEMPLATE, networkInterfaces=[{"associatePublicIpAddress": UNKNOWN_STR}])
-    expect(
-        lt("launch-template-no-public-ip", props),
-        "networkInterfaces[0].associatePublicIpAddress is unknown",
+class TestUnknownAtPreviewIsDecidedAtUp:
+    """A value unknown at preview is the analyzer's advisory, never a violation."""
+
+    @pytest.mark.parametrize(
+        ("policy", "changes", "path"),
+        [
+            (
+                "launch-template-imdsv2",
+                {"metadataOptions__httpTokens": UNKNOWN_STR},
+                "metadataOptions.httpTokens",
+            ),
+            ("launch-template-imdsv2", {"metadataOptions": UNKNOWN_OBJECT}, "metadataOptions"),
+            (
+                "launch-template-hop-limit",
+                {"metadataOptions__httpPutResponseHopLimit": UNKNOWN_NUMBER},
+                "metadataOptions.httpPutResponseHopLimit",
+            ),
+            ("launch-template-hop-limit", {"metadataOptions": UNKNOWN_OBJECT}, "metadataOptions"),
+            (
+                "launch-template-no-public-ip",
+                {"networkInterfaces": [{"associatePublicIpAddress": UNKNOWN_STR}]},
+                "networkInterfaces[0].associatePublicIpAddress",
+            ),
+            (
+                "launch-template-no-public-ip",
+                {"networkInterfaces": [{"associatePublicIpAddress": UNKNOWN_BOOL}]},
+                "networkInterfaces[0].associatePublicIpAddress",
+            ),
+            (
+                "launch-template-no-public-ip",
+                {"networkInterfaces": [UNKNOWN_OBJECT]},
+                "networkInterfaces[0].associatePublicIpAddress",
+            ),
+            (
+                "launch-template-no-public-ip",
+                {"networkInterfaces": UNKNOWN_LIST},
+                "networkInterfaces",
+            ),
+            (
+                "launch-template-ebs-encrypted",
+                {
+                    "blockDeviceMappings": [
+                        {"deviceName": "/dev/xvda", "ebs": {"encrypted": UNKNOWN_STR}}
+                    ]
+                },
+                "blockDeviceMappings[0] (/dev/xvda).ebs.encrypted",
+            ),
+            (
+                "launch-template-ebs-encrypted",
+                {"blockDeviceMappings": [UNKNOWN_OBJECT]},
+                "blockDeviceMappings[0]",
+            ),
+            (
+                "launch-template-ebs-encrypted",
+                {"blockDeviceMappings": UNKNOWN_LIST},
+                "blockDeviceMappings",
+            ),
+            ("nodes-no-ssh", {"keyName": UNKNOWN_STR}, "keyName"),
+        ],
     )
-    expect(
-        lt(
-            "launch-template-no-public-ip", changed(LAUNCH_TEMPLATE, networkInterfaces=UNKNOWN_LIST)
-        ),
-        "unknown",
-    )
+    def test_launch_template(self, policy: str, changes: dict, path: str) -> None:
+        expect_unknown(lt(policy, changed(LAUNCH_TEMPLATE, **changes)), path)
+
+    def test_unknown_endpoint_may_disable_imds(self) -> None:
+        props = changed(LAUNCH_TEMPLATE, metadataOptions={"httpEndpoint": UNKNOWN_STR})
+        expect(lt("launch-template-imdsv2", props))
+        expect(lt("launch-template-hop-limit", props))
+
+    def test_node_group_and_autoscaling_group(self) -> None:
+        remote = changed(NODE_GROUP, remoteAccess=UNKNOWN_OBJECT)
+        expect_unknown(run("nodes-no-ssh", t.EKS_NODE_GROUP, remote), "remoteAccess")
+        asg = {"minSize": 1, "maxSize": 2, "launchConfiguration": UNKNOWN_STR}
+        expect_unknown(
+            run("no-launch-configurations", t.AUTOSCALING_GROUP, asg), "launchConfiguration"
+        )
 
 
 @pytest.mark.parametrize(
@@ -136,12 +197,7 @@ def test_public_ip_unknown_fails_closed() -> None:
             [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 50}}],
             "ebs.encrypted is absent (AWS default: false)",
         ),
-        (
-            [{"deviceName": "/dev/xvda", "ebs": {"encrypted": UNKNOWN_STR}}],
-            "ebs.encrypted is unknown",
-        ),
         (ABSENT, "blockDeviceMappings is absent"),
-        (UNKNOWN_LIST, "blockDeviceMappings is unknown"),
     ],
 )
 def test_ebs_encryption_violations(mappings: object, fragment: str) -> None:
@@ -163,7 +219,6 @@ def test_ebs_encrypted_with_unknown_key_and_instance_store_pass() -> None:
 
 def test_ssh_key_on_launch_template_or_remote_access_on_node_group() -> None:
     expect(lt("nodes-no-ssh", changed(LAUNCH_TEMPLATE, keyName="ops")), 'keyName is "ops"')
-    expect(lt("nodes-no-ssh", changed(LAUNCH_TEMPLATE, keyName=UNKNOWN_STR)), "keyName is unknown")
     expect(run("nodes-no-ssh", t.EKS_NODE_GROUP, NODE_GROUP))
     remote = changed(
         NODE_GROUP, remoteAccess={"ec2SshKey": "ops", "sourceSecurityGroupIds": ["sg-1"]}
@@ -171,10 +226,6 @@ def test_ssh_key_on_launch_template_or_remote_access_on_node_group() -> None:
     violations = run("nodes-no-ssh", t.EKS_NODE_GROUP, remote)
     expect(violations, "remoteAccess is set")
     assert violations[0].level == "mandatory"
-    expect(
-        run("nodes-no-ssh", t.EKS_NODE_GROUP, changed(NODE_GROUP, remoteAccess=UNKNOWN_OBJECT)),
-        "remoteAccess",
-    )
     expect(run("nodes-no-ssh", t.EKS_NODE_GROUP, changed(NODE_GROUP, remoteAccess=None)))
 
 
@@ -197,20 +248,7 @@ def test_launch_configurations_are_refused() -> None:
         run(
             "no-launch-configurations",
             t.AUTOSCALING_GROUP,
-            {**asg, "launchConfiguration": UNKNOWN_STR},
-        ),
-        "launchConfiguration",
-    )
-    expect(
-        run(
-            "no-launch-configurations",
-            t.AUTOSCALING_GROUP,
             {**asg, "launchTemplate": {"id": "lt-1"}},
         )
     )
     expect(run("no-launch-configurations", t.AUTOSCALING_GROUP, asg))
-
-
-def test_unknown_bool_sentinel_is_unknown_not_true() -> None:
-    props = changed(LAUNCH_TEMPLATE, networkInterfaces=[{"associatePublicIpAddress": UNKNOWN_BOOL}])
-    expect(lt("launch-template-no-public-ip", props), "unknown")

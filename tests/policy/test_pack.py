@@ -43,6 +43,11 @@ MANDATORY = {
     "iam-no-admin-wildcard",
     "iam-trust-policy-scoped",
     "iam-node-role-least-privilege",
+    "karpenter-node-class-imds",
+    "karpenter-node-class-ebs-encrypted",
+    "node-class-no-public-ip",
+    "storage-class-encrypted",
+    "resource-policy-not-public",
 }
 STACK = {
     "eks-private-subnets",
@@ -58,7 +63,7 @@ STACK = {
 
 def test_policy_names_levels_and_kinds() -> None:
     names = [p.name for p in ALL_POLICIES]
-    assert len(names) == len(set(names)) == 31
+    assert len(names) == len(set(names)) == 41
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n) for n in names)
     assert set(names) >= MANDATORY | STACK
     for policy in ALL_POLICIES:

@@ -19,7 +19,7 @@ import pytest
 from config import PROJECT, SettingsError
 from offline import runner
 from offline.analyzer import Violation, evaluate
-from tests.programs import program
+from tests.programs import EVERY_OPTION, program
 
 POLICY_CONFIG = Path(__file__).resolve().parents[2] / "policy" / "config"
 
@@ -55,6 +55,38 @@ def test_our_stacks_have_no_violations(stack: str) -> None:
     violations = evaluate(list(regs), POLICY_CONFIG / f"{stack}.json")
     assert not [v for v in violations if v.mandatory], describe(violations)
     assert violations == [], describe(violations)
+
+
+AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
+# Auto Mode runs load balancing and Karpenter itself: the controllers add the gp3 StorageClass.
+AUTO_WITH_STORAGE_CLASS = {
+    **AUTO_MODE,
+    "controllers": {"enabled": True, "loadBalancerController": False, "karpenter": False},
+}
+OPTIONS = {
+    "prod-every-option": ("prod", EVERY_OPTION),
+    "dev-auto": ("dev", AUTO_MODE),
+    "prod-auto-storage-class": ("prod", AUTO_WITH_STORAGE_CLASS),
+    "dev": ("dev", {}),
+}
+
+
+@pytest.mark.parametrize(("stack", "overrides"), OPTIONS.values(), ids=OPTIONS.keys())
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_every_option_and_auto_mode_have_no_violations(
+    stack: str, overrides: dict, preview: bool
+) -> None:
+    """Controllers (Karpenter, its node class and pool, Helm charts, the interruption queue) and
+    Auto Mode included; at preview, with every id unknown, nothing is mandatory either."""
+    regs = program(stack, overrides, preview=preview).registrations
+    violations = evaluate(regs, POLICY_CONFIG / f"{stack}.json")
+    if preview:
+        violations = [v for v in violations if "can't run policy" not in v.message]
+    assert violations == [], describe(violations)
+    if overrides is EVERY_OPTION:
+        assert {"kubernetes:karpenter.sh/v1:NodePool", "aws:sqs/queue:Queue"} <= {
+            r.type for r in regs
+        }
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -115,14 +147,15 @@ SCENARIOS: list[
         "dev",
         lambda: {"logRetentionDays": 14},
         None,
-        [("mandatory", "log-group-retention")] * 2,
+        # every log group: flow logs, control plane, Container Insights' four
+        [("mandatory", "log-group-retention")] * 6,
     ),
     (
         "a year of logs is still below prod's floor if shortened",
         "prod",
         lambda: {"logRetentionDays": 180},
         None,
-        [("mandatory", "log-group-retention")] * 2,
+        [("mandatory", "log-group-retention")] * 6,
     ),
     (
         "network policy switched off",

@@ -5,7 +5,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from preflight.estimates import critical_path, estimate_cost, estimate_deploy, floor_minutes
+from preflight.estimates import (
+    critical_path,
+    estimate_cost,
+    estimate_deploy,
+    floor_minutes,
+    load_data,
+)
 
 
 @dataclass
@@ -227,3 +233,19 @@ def test_log_ingestion_by_kind_of_log_group_and_monitoring_items():
 def test_nothing_priced_means_no_lines():
     cost = estimate_cost([R("role", "aws:iam/role:Role")], PRICES)
     assert cost.items == () and cost.monthly_usd == 0
+
+
+def test_dev_costs_at_most_200_usd_a_month_on_graviton_in_three_azs(dev):
+    """Issue 13: a development cluster under 200 USD/month at list prices, without giving up
+    the three AZs or the baseline (the policy verdicts are checked in tests/policy)."""
+    estimate = estimate_cost(dev.registrations)
+    assert estimate.monthly_usd <= 200, estimate.monthly_usd
+    [group] = dev.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert len(dev.outputs["availabilityZones"]) == 3
+
+
+def test_graviton_prices_are_below_their_x86_peers():
+    prices = load_data("prices.json")["ec2_linux_hour"]
+    assert prices["t4g.large"] < prices["t3.large"] and prices["m7g.large"] < prices["m7i.large"]
+    assert prices["t4g.large"] == 2 * prices["t4g.medium"]  # EC2 prices scale with size

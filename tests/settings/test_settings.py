@@ -32,7 +32,7 @@ def test_defaults_are_secure_and_complete():
     assert s.cluster.public_access_cidrs == () and not s.cluster.public_endpoint
     assert s.kubernetes_version == versions.DEFAULT_VERSION
     assert s.compute.node_groups[0].metadata_hop_limit == 1
-    assert s.log_retention_days == 90
+    assert s.log_retention_days == 365  # a year unless a stack says otherwise (dev: 30)
     assert s.common_tags == {"project": "eks-platform", "stack": "dev", "owner": "platform-team"}
 
 
@@ -148,3 +148,39 @@ def test_the_stack_context_carries_names_tags_and_retention():
     assert context.stack == "prod" and context.cluster_name == "eks-platform-prod"
     assert context.tags["owner"] == "platform-team" and context.log_retention_days == 365
     assert context.key_alias("eks") == "alias/eks-platform/prod/eks-platform-prod/eks"
+
+
+def test_dev_keeps_a_shorter_retention_its_pack_config_allows():
+    """The default is a year; dev lowers it on purpose, and its policy config must accept that."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    dev = yaml.safe_load((root / "Pulumi.dev.yaml").read_text())["config"]
+    minimum = json.loads((root / "policy/config/dev.json").read_text())["log-group-retention"]
+    assert dev["eks-platform:logRetentionDays"] == 30 >= minimum["minRetentionDays"]
+
+
+def test_tags_aws_would_refuse_are_refused_each_named():
+    found = problems(
+        {"tags": {"aws:team": "a", "cost": "aws:x", "k" * 129: "v", "bad#key": "v" * 257}}
+    )
+    assert len(found) == 5 and all(p.startswith("eks-platform:tags = ") for p in found)
+    assert "tag 'aws:team': the key may not start with 'aws:' (reserved for AWS)" in found[0]
+    assert "tag 'cost': the value may not start with 'aws:'" in found[1]
+    assert "must be 1-128 characters (it has 129)" in found[2]
+    assert "tag 'bad#key': the value must be at most 256 characters (it has 257)" in found[3]
+    assert (
+        "tag 'bad#key': the key may only hold letters, digits, spaces and _ . : / = + - @"
+        in found[4]
+    )
+    assert load_settings({**BASE, "tags": {"Cost Center": "a/b=c+d@e"}}, "dev").tags
+
+
+def test_too_many_tags_and_a_bad_owner_are_refused():
+    found = problems({"owner": "aws:team", "tags": {f"t{i}": "v" for i in range(41)}})
+    assert len(found) == 2
+    assert found[0].startswith('eks-platform:owner = "aws:team": must be a tag value AWS accepts')
+    assert found[1].endswith("must have at most 40 tags (it has 41)")
