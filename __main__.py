@@ -5,7 +5,7 @@ import pulumi
 
 from addons.component import Addons
 from cluster.component import Cluster
-from controllers.component import Controllers
+from controllers.component import Controllers, deployer_principal
 from day2.previous import last_deployment, refuse_unsafe_changes
 from day2.record import OUTPUT, Deployment
 from monitoring.component import Monitoring
@@ -16,11 +16,13 @@ from settings import read_settings
 from stack.context import aws_context
 
 settings = read_settings()  # every problem at once, before any resource is registered
+aws = aws_context()  # account, partition, region, caller
 previous = last_deployment()  # what the last `pulumi up` recorded; None for a new stack
 zones = availability_zones(settings.network, previous.availability_zones if previous else ())
-deployment = Deployment.of(settings, zones)
+deployer = deployer_principal(settings.controllers, aws, settings.cluster.viewer_principal_arns)
+deployment = Deployment.of(settings, zones, deployer)
 refuse_unsafe_changes(previous, deployment, settings.allow_disruptive_changes)
-stack = settings.context(aws_context())  # account, partition, region, tags, cluster name
+stack = settings.context(aws)  # what every component shares: names, tags, retention, AWS
 
 network = Network("network", settings.network, zones, stack)
 cluster = Cluster(
@@ -43,7 +45,16 @@ monitoring = Monitoring(
 )
 # Opt-in: needs the Kubernetes API, so `pulumi up` must run where the endpoint is reachable.
 if settings.controllers.enabled:
-    Controllers("controllers", settings.controllers, cluster, network, capacity, addons, stack)
+    Controllers(
+        "controllers",
+        settings.controllers,
+        cluster,
+        network,
+        capacity,
+        addons,
+        stack,
+        deployer=deployment.deployer,
+    )
 
 pulumi.export(OUTPUT, deployment.as_output())
 for component in (network, cluster, addons, monitoring):

@@ -84,10 +84,6 @@ class Cluster(PlatformComponent):
         # Auto Mode's built-in node class launches nodes into the cluster's subnets: in Auto Mode
         # those are the private ones (NAT, room for nodes), never the /28 intra subnets.
         subnets = network.private_subnet_ids if auto else network.intra_subnet_ids
-        # With built-in node pools EKS creates the node role's access entry itself (a second one
-        # fails: ResourceInUseException); without them CreateCluster refuses a node role, and
-        # nodes of custom node pools join through an entry of ours (terraform-aws-eks #3238, #3241).
-        builtin_pools = list(compute.auto_mode_node_pools)
         cluster = aws.eks.Cluster(
             self.child_name("cluster"),
             name=cluster_name,
@@ -111,10 +107,13 @@ class Cluster(PlatformComponent):
             deletion_protection=settings.deletion_protection,
             zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=settings.zonal_shift),
             bootstrap_self_managed_addons=False,
+            # Built-in node pools (validation requires one): EKS then creates the node role's EC2
+            # access entry itself; one of ours would fail with ResourceInUseException
+            # (terraform-aws-eks #3241).
             compute_config=aws.eks.ClusterComputeConfigArgs(
                 enabled=True,
-                node_pools=builtin_pools,
-                node_role_arn=self.node_role.arn if builtin_pools else None,
+                node_pools=list(compute.auto_mode_node_pools),
+                node_role_arn=self.node_role.arn,
             )
             if auto
             else None,
@@ -145,21 +144,20 @@ class Cluster(PlatformComponent):
             tags=self._tags(f"{cluster_name}-irsa"),
             opts=self._child(),
         )
-        grants = [(arn, "AmazonEKSClusterAdminPolicy") for arn in settings.admin_principal_arns]
+        grants = [(arn, iam.CLUSTER_ADMIN_POLICY) for arn in settings.admin_principal_arns]
         grants += [(arn, "AmazonEKSViewPolicy") for arn in settings.viewer_principal_arns]
-        # Who may act on the Kubernetes API, by principal ARN (the controllers wait for theirs).
-        self.access: dict[str, aws.eks.AccessPolicyAssociation] = {}
+        # Cluster admins by principal ARN (the controllers' deployer may be one of them).
+        self.admins: dict[str, aws.eks.AccessPolicyAssociation] = {}
         for principal, policy in grants:
-            self.access[principal] = self.add_access(
+            association = self.add_access(
                 f"access-{iam.principal_label(principal)}",
                 cluster.name,
                 principal,
                 "STANDARD",
                 iam.access_policy_arn(stack.aws, policy),
             )
-        if auto and not builtin_pools:
-            policy_arn = iam.access_policy_arn(stack.aws, "AmazonEKSAutoNodePolicy")
-            self.add_access("auto-mode-nodes", cluster.name, self.node_role.arn, "EC2", policy_arn)
+            if policy == iam.CLUSTER_ADMIN_POLICY:
+                self.admins[principal] = association
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,

@@ -13,6 +13,7 @@ AUTO_MODE_CLUSTER_POLICIES = (
     "AmazonEKSNetworkingPolicy",
 )
 AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly")
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 # What the cluster role does with the key that envelope-encrypts Kubernetes secrets.
 SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
 

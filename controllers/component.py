@@ -20,6 +20,7 @@ permissions, then the controllers, their policies, the node groups, the cluster 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -45,26 +46,42 @@ LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
 
 
-def deployer_principal(settings: ControllerSettings, ctx: AwsContext) -> str:
-    """Who runs `pulumi up`, as an access entry needs it: the setting, else the caller's IAM role
-    (an assumed-role session names the role without its path; IAM gives the full ARN) or user."""
-    if settings.deployer_principal_arn:
-        return settings.deployer_principal_arn
+def deployer_principal(
+    settings: ControllerSettings, ctx: AwsContext, viewers: Sequence[str] = ()
+) -> str:
+    """Who installs the controllers, as an access entry needs it ("" when they are off): the
+    setting, else the caller's IAM role (an assumed-role session names the role without its
+    path; IAM gives the full ARN) or user. The deployment record keeps it: day2.rules refuses a
+    different deployer next time (CI and people would take the entry from each other). A
+    SettingsError, before any resource, when it cannot hold a cluster-admin entry."""
+    if not settings.enabled:
+        return ""
     kind, role_name = iam.caller_principal(ctx.caller_arn)
-    if kind == "assumed-role":
-        return aws.iam.get_role(name=role_name).arn
-    if kind in ("role", "user"):
-        return ctx.caller_arn
-    raise SettingsError(
-        [
-            problem_text(
-                "controllers.deployerPrincipalArn",
-                "",
-                f"set to an IAM role or user ARN: {ctx.caller_arn} runs `pulumi up` and cannot "
-                "hold an access entry",
-            )
-        ]
-    )
+    if settings.deployer_principal_arn:
+        deployer = settings.deployer_principal_arn
+    elif kind == "assumed-role":
+        deployer = aws.iam.get_role(name=role_name).arn
+    elif kind in ("role", "user"):
+        deployer = ctx.caller_arn
+    else:
+        raise _deployer_error(
+            "controllers.deployerPrincipalArn",
+            "",
+            f"set to an IAM role or user ARN: {ctx.caller_arn} runs `pulumi up` and cannot hold "
+            "an access entry",
+        )
+    if deployer in viewers:
+        raise _deployer_error(
+            "cluster.viewerPrincipalArns",
+            list(viewers),
+            f"must not list the controllers' deployer {deployer}: it needs cluster admin, and EKS "
+            "takes one access entry per principal (list it in adminPrincipalArns)",
+        )
+    return deployer
+
+
+def _deployer_error(key: str, value: object, text: str) -> SettingsError:
+    return SettingsError([problem_text(key, value, text)])
 
 
 class Controllers(PlatformComponent):
@@ -77,13 +94,16 @@ class Controllers(PlatformComponent):
         capacity: Capacity,
         addons: Addons,
         stack: StackContext,
+        *,
+        deployer: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`deployer`: the principal `deployer_principal` resolved, given cluster admin here
+        unless it already is one of the cluster's admins."""
         super().__init__("Controllers", name, stack, opts)
         self.settings = settings
         self._cluster = cluster
-        deployer = deployer_principal(settings, stack.aws)
-        access = cluster.access.get(deployer) or self.add_access(
+        access = cluster.admins.get(deployer) or self.add_access(
             "deployer",
             cluster.cluster_name,
             deployer,

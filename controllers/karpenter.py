@@ -12,7 +12,8 @@ from stack.tags import KARPENTER_DISCOVERY
 SERVICE_ACCOUNT = "karpenter"
 CHART_REPOSITORY = "oci://public.ecr.aws/karpenter"
 QUEUE_NAME_LENGTH = 80  # SQS: 1-80 letters, digits, hyphens and underscores
-# EventBridge events Karpenter acts on before AWS takes an instance away.
+# EventBridge events Karpenter acts on before AWS takes an instance away (the rules of its
+# v1.14.1 CloudFormation template).
 INTERRUPTION_EVENTS = {
     "spot-interruption": {
         "source": ["aws.ec2"],
@@ -24,6 +25,10 @@ INTERRUPTION_EVENTS = {
         "detail-type": ["EC2 Instance State-change Notification"],
     },
     "scheduled-change": {"source": ["aws.health"], "detail-type": ["AWS Health Event"]},
+    "capacity-reservation-interruption": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"],
+    },
 }
 NODE_CLASS = "default"
 

@@ -20,9 +20,10 @@ class Deployment:
     kubernetes_version: str
     compute_mode: str
     cluster_name: str
+    deployer: str = ""  # who holds the controllers' cluster-admin entry ("" when they are off)
 
     @classmethod
-    def of(cls, settings: Settings, zones: Sequence[str]) -> Deployment:
+    def of(cls, settings: Settings, zones: Sequence[str], deployer: str = "") -> Deployment:
         plan = settings.network.plan
         assert plan is not None, "validated settings always have a subnet plan"
         return cls(
@@ -36,6 +37,7 @@ class Deployment:
             kubernetes_version=settings.kubernetes_version,
             compute_mode=settings.compute.mode,
             cluster_name=settings.cluster_name,
+            deployer=deployer,
         )
 
     def as_output(self) -> dict[str, Any]:
@@ -46,6 +48,7 @@ class Deployment:
             "kubernetesVersion": self.kubernetes_version,
             "computeMode": self.compute_mode,
             "clusterName": self.cluster_name,
+            "deployer": self.deployer,
         }
 
     @classmethod
@@ -59,6 +62,7 @@ class Deployment:
                 kubernetes_version=str(data["kubernetesVersion"]),
                 compute_mode=str(data["computeMode"]),
                 cluster_name=str(data["clusterName"]),
+                deployer=str(data.get("deployer") or ""),  # records before the controllers' access
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a deployment record ({type(error).__name__}: {error})") from None

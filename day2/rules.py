@@ -31,19 +31,25 @@ def refusals(previous: Deployment, current: Deployment, allowed: Collection[str]
         *_zones(previous, current, "network.availabilityZones" in allowed),
         *_kubernetes_version(previous, current),
     ]
-    if previous.compute_mode != current.compute_mode and "compute.mode" not in allowed:
+    if (
+        previous.deployer
+        and current.deployer
+        and previous.deployer != current.deployer
+        and "controllers.deployerPrincipalArn" not in allowed
+    ):
         found.append(
             _message(
-                "compute.mode",
-                previous.compute_mode,
-                current.compute_mode,
-                "in one update this deletes every managed node group, the EBS CSI driver and the "
-                "Pod Identity agent while workloads still run on them, and EBS CSI volumes cannot "
-                "be mounted by Auto Mode's driver (EKS user guide, 'Migrate to EKS Auto Mode'). "
-                "Follow README 'Day-2 operations: compute mode', then add \"compute.mode\" to "
-                f"{PROJECT}:allowDisruptiveChanges for that one update",
+                "controllers.deployerPrincipalArn",
+                previous.deployer,
+                current.deployer,
+                "the controllers' cluster-admin access entry would move to another identity (and "
+                "back on the next deploy by the first: CI and people would take it from each "
+                "other, and a refresh without it fails). Set controllers.deployerPrincipalArn to "
+                "the identity that deploys and run as it, or add "
+                f'"controllers.deployerPrincipalArn" to {PROJECT}:allowDisruptiveChanges to move it',
             )
         )
+    found += _compute_mode(previous, current, "compute.mode" in allowed)
     return found
 
 
@@ -137,6 +143,28 @@ def _zones(previous: Deployment, current: Deployment, removal_allowed: bool) -> 
             f'workloads first, then add "{key}" to {PROJECT}:allowDisruptiveChanges',
         )
     ]
+
+
+def _compute_mode(previous: Deployment, current: Deployment, allowed: bool) -> list[str]:
+    before, after = previous.compute_mode, current.compute_mode
+    if before == after or (after == "auto" and allowed):
+        return []
+    if after == "auto":
+        why = (
+            "in one update this deletes every managed node group, the EBS CSI driver and the "
+            "Pod Identity agent while workloads still run on them, and EBS CSI volumes cannot be "
+            "mounted by Auto Mode's driver (EKS user guide, 'Migrate to EKS Auto Mode'). Follow "
+            "README 'Day-2 operations: compute mode', then add \"compute.mode\" to "
+            f"{PROJECT}:allowDisruptiveChanges for that one update"
+        )
+    else:
+        why = (
+            "turning Auto Mode off needs its compute, block storage and load balancing "
+            "capabilities disabled explicitly in one cluster update (terraform-aws-eks #3457), "
+            "which this baseline does not do, and its nodes and volumes would go. Build a "
+            "managed-node-group stack beside it instead"
+        )
+    return [_message("compute.mode", before, after, why)]
 
 
 def _kubernetes_version(previous: Deployment, current: Deployment) -> list[str]:

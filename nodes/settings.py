@@ -254,6 +254,16 @@ class ComputeSettings:
                 list(self.auto_mode_node_pools),
                 f"a subset of {', '.join(AUTO_MODE_NODE_POOLS)} (not {bad})",
             )
+        elif self.auto_mode and not self.auto_mode_node_pools:
+            # Without built-in pools nothing launches nodes (this baseline creates no custom
+            # NodePool), the add-ons that need nodes never become active, and moving between
+            # no pools and some changes the cluster's node role, which replaces the cluster.
+            check.fail(
+                "autoModeNodePools",
+                [],
+                f"at least one of {', '.join(AUTO_MODE_NODE_POOLS)} in Auto Mode: this baseline "
+                "creates no custom node pool",
+            )
         groups = tuple(
             dataclasses.replace(g, autoscaled=self.autoscaler == "external")
             for g in self.node_groups

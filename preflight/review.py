@@ -23,6 +23,9 @@ RULES = json.loads((Path(__file__).resolve().parent / "replacements.json").read_
 REPLACE_ON: dict[str, tuple[str, ...]] = {
     typ: tuple(rule["replaceOn"]) for typ, rule in RULES["types"].items()
 }
+REPLACE_ONCE_SET: dict[str, tuple[str, ...]] = {
+    typ: tuple(rule.get("replaceOnceSet", ())) for typ, rule in RULES["types"].items()
+}
 UPDATES_CHANGE_OUTPUTS = frozenset(RULES["updatesChangeOutputs"])
 STATEFUL: dict[str, str] = RULES["stateful"]
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -145,12 +148,20 @@ def review(
             p for p in changed_paths(was.inputs, r.inputs) if not _ignored(p, r.ignore_changes)
         ]
         reasons = [f"{p} changes" for p in forcing(r.type, paths, r.replace_on_changes)]
+        reasons += [
+            f"{p} changes once set"
+            for p in paths
+            if any(_covers(rule, p) for rule in REPLACE_ONCE_SET.get(r.type, ()))
+            and _value_at(was.inputs, p) is not None
+        ]
         # Mocked ids come from logical names, so a replacement's new id/ARN is not in the inputs:
         # a property that reads a replaced resource changes (unknown until it exists).
         for prop, sources in r.property_dependencies.items():
             if from_replaced := [s for s in sources if s in replaced]:
-                paths.append(prop)
-                if forcing(r.type, [prop], r.replace_on_changes):
+                outputs = {v for s in from_replaced for v in _strings(new[s].outputs)}
+                reading = _reading(r.inputs.get(prop), outputs, prop) or [prop]
+                paths += reading
+                if forcing(r.type, reading, r.replace_on_changes):
                     reasons.append(f"{prop} comes from replaced {new[from_replaced[0]].name}")
             elif rolled & set(sources):
                 paths.append(prop)
@@ -166,6 +177,38 @@ def review(
                 rolled.add(u)
     result.refused = _refused(result, old, matched, allowed)
     return result
+
+
+def _value_at(inputs: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (list indexes as `[i]`), None when absent."""
+    value: Any = inputs
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            value = value[index] if isinstance(value, list) and index < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _strings(value: Any) -> set[str]:
+    """Every string in an output value (ids, ARNs, names), for finding where inputs read them."""
+    if isinstance(value, Mapping):
+        return {s for v in value.values() for s in _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return {value} if isinstance(value, str) and value else set()
+
+
+def _reading(value: Any, outputs: set[str], path: str) -> list[str]:
+    """The paths under `path` whose value is one of `outputs`: where a property reads a replaced
+    resource (a launch template's id, not its version). Empty when none matches exactly (the
+    value embeds it, as a policy document does): then the whole property counts."""
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _reading(v, outputs, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _reading(v, outputs, f"{path}[{i}]")]
+    return [path] if isinstance(value, str) and value in outputs else []
 
 
 def _provider_urn(r: Registration) -> str:

@@ -50,7 +50,11 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 # Changes AWS accepts but that delete things on purpose; each needs `allowDisruptiveChanges`
 # (day2/rules.py says what each one deletes).
-DISRUPTIVE_CHANGES = ("compute.mode", "network.availabilityZones")
+DISRUPTIVE_CHANGES = (
+    "compute.mode",
+    "network.availabilityZones",
+    "controllers.deployerPrincipalArn",
+)
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 

@@ -32,5 +32,22 @@ def test_each_deploy_reviews_against_its_last_deployment_and_hands_up_the_record
             "pulumi stack output deployment --json" in script and "EKS_PLATFORM_DEPLOYED" in script
         )
         assert "GITHUB_ENV" in script  # so the `pulumi up` step's program sees it
-        assert '"git.head"' in script  # the last update's commit
+        assert "pulumi stack history --json" in script and "-m preflight.history" in script
         assert job["steps"][0]["with"].get("fetch-depth") == 0, f"{job_id}: shallow checkout"
+
+
+def test_controllers_deploy_only_from_a_runner_that_reaches_the_api() -> None:
+    for job_id, job in stack_jobs("deploy.yml"):
+        assert job["runs-on"] == "${{ vars.DEPLOY_RUNNER || 'ubuntu-latest' }}", job_id
+        [guard] = [s for _, s in run_steps(job) if "RUNNER_KIND" in str(s["run"])]
+        assert guard["env"]["RUNNER_KIND"] == "${{ runner.environment }}"
+        assert '"github-hosted"' in guard["run"] and "exit 1" in guard["run"]
+
+
+def test_the_preview_runs_with_the_last_deployment_s_record() -> None:
+    (_, preview), *_ = stack_jobs("preview.yml")
+    [(up_index, _)] = pulumi_commands(preview)
+    [(index, record)] = [
+        (i, s) for i, s in run_steps(preview) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
+    ]
+    assert index < up_index and "pulumi stack output deployment --json" in record["run"]

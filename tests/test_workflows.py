@@ -240,7 +240,10 @@ def test_referenced_repository_paths_exist(key: str) -> None:
                 if module in {"venv", "pip", "pytest"}:
                     continue
                 package = ROOT / module.replace(".", "/")
-                assert (package / "__main__.py").is_file(), f"{key}: no {package}/__main__.py"
+                runnable = (
+                    package.with_suffix(".py").is_file() or (package / "__main__.py").is_file()
+                )
+                assert runnable, f"{key}: python -m {module} runs nothing in this repository"
     for _, step in steps_using(job, PULUMI_ACTION):
         work_dir = ROOT / str(step["with"].get("work-dir", "."))
         assert (work_dir / "Pulumi.yaml").is_file(), f"{key}: work-dir has no Pulumi.yaml"

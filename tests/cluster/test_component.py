@@ -2,8 +2,11 @@
 
 import json
 
+import pytest
+
 from cluster.kubeconfig import kubeconfig
 from cluster.settings import CONTROL_PLANE_LOG_TYPES
+from config import SettingsError
 from tests.lookups import attached_policies, inline_policies, role_by_arn
 from tests.programs import program
 
@@ -199,18 +202,13 @@ def test_auto_mode_nodes_go_to_the_private_subnets(auto):
     assert subnets == auto.outputs["privateSubnetIds"]
 
 
-def test_auto_mode_without_built_in_pools_enters_its_node_role_itself():
-    run = program("dev", {"compute": {"mode": "auto", "nodeGroups": None, "autoModeNodePools": []}})
-    compute = run.one(CLUSTER).inputs["computeConfig"]
-    # CreateCluster refuses a node role without node pools (terraform-aws-eks #3238).
-    assert compute == {"enabled": True, "nodePools": []}
-    node_role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == "eks-node")
-    [entry] = run.of_type("aws:eks/accessEntry:AccessEntry")
-    assert (
-        entry.inputs["type"] == "EC2" and entry.inputs["principalArn"] == node_role.outputs["arn"]
-    )
-    [association] = run.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-    assert association.inputs["policyArn"].endswith("/AmazonEKSAutoNodePolicy")
+def test_auto_mode_needs_a_built_in_node_pool():
+    # Without one nothing launches nodes, and moving between no pools and some changes the
+    # cluster's node role, which replaces the cluster (terraform-aws-eks #3238).
+    with pytest.raises(
+        SettingsError, match=r"compute.autoModeNodePools = \[\]: must be at least one"
+    ):
+        program("dev", {"compute": {"mode": "auto", "nodeGroups": None, "autoModeNodePools": []}})
 
 
 def test_managed_mode_has_no_auto_mode_blocks(stack_run):

@@ -95,3 +95,11 @@ def test_the_interruption_queue_name_fits_sqs_for_the_longest_cluster_name():
     assert len(name) <= 80 and name.startswith("c" * 60) and name.endswith("-karpenter")
     short = program("prod", EVERY_OPTION).one("aws:sqs/queue:Queue").inputs["name"]
     assert short == "eks-platform-prod-karpenter"  # unchanged for names that fit
+
+
+def test_a_deployer_listed_as_a_viewer_is_refused():
+    viewers = {"viewerPrincipalArns": [DEPLOYER]}
+    with pytest.raises(
+        SettingsError, match=r"cluster.viewerPrincipalArns = .*platform-deployer.*must not list"
+    ):
+        program("prod", {"controllers": {"enabled": True}, "cluster": viewers})

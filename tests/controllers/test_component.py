@@ -180,7 +180,7 @@ def test_karpenter_node_role_and_its_ec2_linux_access_entry(on):
     assert entry.inputs["type"] == "EC2_LINUX"
 
 
-def test_interruption_queue_and_its_four_rules(on):
+def test_interruption_queue_and_the_rules_of_upstream_s_template(on):
     queue = on.one("aws:sqs/queue:Queue")
     assert queue.inputs["sqsManagedSseEnabled"] is True
     assert queue.inputs["messageRetentionSeconds"] == 300
@@ -193,9 +193,10 @@ def test_interruption_queue_and_its_four_rules(on):
         "EC2 Instance Rebalance Recommendation",
         "EC2 Instance State-change Notification",
         "AWS Health Event",
+        "EC2 Capacity Reservation Instance Interruption Warning",
     }
     targets = on.of_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert len(targets) == 4 and {t.inputs["arn"] for t in targets} == {queue.outputs["arn"]}
+    assert len(targets) == 5 and {t.inputs["arn"] for t in targets} == {queue.outputs["arn"]}
     policy = json.loads(on.one("aws:sqs/queuePolicy:QueuePolicy").inputs["policy"])
     assert policy["Statement"][0]["Principal"]["Service"] == [
         "events.amazonaws.com",

@@ -22,6 +22,7 @@ def test_every_run_records_what_the_guards_need(dev, prod):
         "kubernetesVersion": "1.35",
         "computeMode": "managed",
         "clusterName": "eks-platform-dev",
+        "deployer": "",  # controllers off
     }
     assert Deployment.from_output(prod.outputs[OUTPUT]).cluster_name == "eks-platform-prod"
 
@@ -72,3 +73,21 @@ def test_the_environment_is_left_as_found(monkeypatch, dev):
     monkeypatch.setenv(DEPLOYED_ENVIRONMENT, json.dumps(dev.outputs[OUTPUT]))
     run_program("dev", deployed=None)  # a stack never deployed, whatever the caller's shell holds
     assert os.environ[DEPLOYED_ENVIRONMENT] == json.dumps(dev.outputs[OUTPUT])
+
+
+def test_the_deployer_is_recorded_and_may_not_move_by_accident(prod):
+    on = {"controllers": {"enabled": True}}
+    first = program("prod", on)
+    deployer = "arn:aws:iam::111122223333:role/deploy/platform-deployer"  # the mocked caller
+    assert first.outputs[OUTPUT]["deployer"] == deployer
+    other = "arn:aws:iam::111122223333:role/someone-else"
+    moved = {"controllers": {"enabled": True, "deployerPrincipalArn": other}}
+    with pytest.raises(
+        SettingsError, match=r"controllers.deployerPrincipalArn: .*platform-deployer"
+    ):
+        program("prod", moved, deployed=first.outputs[OUTPUT])
+    allowed = {**moved, "allowDisruptiveChanges": ["controllers.deployerPrincipalArn"]}
+    assert (
+        program("prod", allowed, deployed=first.outputs[OUTPUT]).outputs[OUTPUT]["deployer"]
+        == other
+    )

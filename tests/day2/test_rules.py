@@ -63,7 +63,7 @@ def test_no_change_and_safe_changes_pass():
     ],
 )
 def test_what_aws_rejects_is_refused_even_when_disruptive_changes_are_allowed(change, key, why):
-    everything = ("compute.mode", "network.availabilityZones")
+    everything = ("compute.mode", "network.availabilityZones", "controllers.deployerPrincipalArn")
     [message] = refusals(BASE, changed(**change), everything)
     assert message.startswith(f"eks-platform:{key}: ")
     assert why in message
@@ -89,6 +89,26 @@ def test_disruptive_changes_pass_only_when_allowed(change, allowance, why):
     [message] = found
     assert why in message and f'add "{allowance}" to eks-platform:allowDisruptiveChanges' in message
     assert refusals(BASE, changed(**change), (allowance,)) == []
+
+
+def test_auto_mode_cannot_be_turned_off_even_when_allowed():
+    auto = changed(compute_mode="auto")
+    [message] = refusals(auto, BASE, ("compute.mode",))
+    assert message.startswith("eks-platform:compute.mode: auto -> managed: turning Auto Mode off")
+
+
+def test_the_deployer_moves_only_when_allowed_and_a_first_deployer_is_free():
+    ci, person = "arn:aws:iam::1:role/ci", "arn:aws:iam::1:role/person"
+    [message] = refusals(changed(deployer=ci), changed(deployer=person))
+    assert "controllers.deployerPrincipalArn" in message and "take it from each other" in message
+    assert (
+        refusals(
+            changed(deployer=ci), changed(deployer=person), ("controllers.deployerPrincipalArn",)
+        )
+        == []
+    )
+    assert refusals(BASE, changed(deployer=ci)) == []  # controllers turned on
+    assert refusals(changed(deployer=ci), BASE) == []  # controllers turned off
 
 
 def test_every_refused_change_is_listed_at_once():

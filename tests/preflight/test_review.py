@@ -176,3 +176,36 @@ def test_a_replaced_provider_replaces_what_it_manages():
     found = review([provider, pool], [changed(provider, kubeconfig="b"), pool])
     assert kinds(found)["replace"] == ["k8s", "pool"]
     assert found.replace[1].forced_by == ("its Kubernetes provider is replaced",)
+
+
+def test_a_cascade_forces_only_through_the_field_that_reads_the_replaced_resource():
+    template = dataclasses.replace(TEMPLATE, outputs={"id": "lt-id", "latestVersion": 1})
+    group = dataclasses.replace(
+        GROUP,
+        inputs={**GROUP.inputs, "launchTemplate": {"id": "lt-id", "version": "1"}},
+    )
+    renamed = changed(template, name="other")
+    found = review([VPC, SUBNET, template, group], [VPC, SUBNET, renamed, group])
+    assert kinds(found)["replace"] == ["lt", "system"]
+    assert found.replace[1].forced_by == ("launchTemplate comes from replaced lt",)
+    # The same template read only where an update suffices: an update, not a replacement.
+    tagged = dataclasses.replace(
+        group, inputs={**group.inputs, "launchTemplate": {"version": "lt-id"}}
+    )
+    found = review([VPC, SUBNET, template, tagged], [VPC, SUBNET, renamed, tagged])
+    assert kinds(found)["update"] == ["system"] and kinds(found)["replace"] == ["lt"]
+
+
+def test_a_node_role_replaces_the_cluster_only_once_it_was_set():
+    cluster = resource("aws:eks/cluster:Cluster", "eks", {"name": "c"})
+    first = changed(cluster, computeConfig={"enabled": True, "nodeRoleArn": "arn:role/a"})
+    assert kinds(review([cluster], [first])) == {
+        "create": [],
+        "update": ["eks"],
+        "replace": [],
+        "delete": [],
+    }
+    other = changed(cluster, computeConfig={"enabled": True, "nodeRoleArn": "arn:role/b"})
+    found = review([first], [other])
+    assert kinds(found)["replace"] == ["eks"]
+    assert found.replace[0].forced_by == ("computeConfig.nodeRoleArn changes once set",)
