@@ -69,21 +69,6 @@ ADDONS: dict[str, AddonSpec] = {
 }
 
 
-# The EBS CSI add-on's default StorageClass (chart `storageClasses` entry; the chart's template
-# adds `provisioner: ebs.csi.aws.com`). A new name: Kubernetes refuses changing the parameters
-# of an existing class, and the add-on deletes its parameterless `ebs-csi-default-sc`.
-DEFAULT_STORAGE_CLASS = {
-    "name": "ebs-gp3-encrypted",
-    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-    # No kmsKeyId: the account's default EBS key (aws/ebs, which the driver's managed policy
-    # covers; a customer key as account default would need KMS grants for its role).
-    "parameters": {"type": "gp3", "encrypted": "true"},
-    "volumeBindingMode": "WaitForFirstConsumer",  # in the AZ of the pod that claims it
-    "allowVolumeExpansion": True,
-    "reclaimPolicy": "Delete",
-}
-
-
 def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target: int) -> dict:
     """The baseline's configuration values for an add-on (its JSON schema: DescribeAddonConfiguration)."""
     if name == "vpc-cni":
@@ -110,13 +95,11 @@ def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target
             "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         }
     if name == "aws-ebs-csi-driver":
-        # The chart's `defaultStorageClass` makes `ebs-csi-default-sc` with no parameters: gp3
-        # by the driver's default but NOT encrypted (unless the account encrypts EBS by
-        # default). Its `storageClasses` list takes parameters, so the default class is ours.
-        return {
-            "defaultStorageClass": {"enabled": False},
-            "storageClasses": [DEFAULT_STORAGE_CLASS],
-        }
+        # `defaultStorageClass` is the add-on schema's documented way to a default class (the
+        # chart's `storageClasses` list is not known to be in the add-on's schema, and EKS
+        # refuses unknown keys). Its `ebs-csi-default-sc` has no parameters: gp3 by the driver's
+        # default, encrypted because the Addons component turns on EBS encryption by default.
+        return {"defaultStorageClass": {"enabled": True}}
     if name == "amazon-cloudwatch-observability":
         # Enhanced Container Insights and Application Signals are the add-on's defaults; an
         # `agent.config` would replace the chart's whole agent configuration, so none is given.

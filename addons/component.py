@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+import pulumi_aws as aws
 
 from addons.addon import AddonTarget, create_addon, enabled_addons, missing_default_storage_class
 from stack.component import PlatformComponent
 from stack.context import StackContext
 
 CONTAINER_INSIGHTS = "amazon-cloudwatch-observability"
+EBS_CSI = "aws-ebs-csi-driver"
 # The log groups the CloudWatch agent (performance) and its Fluent Bit (the rest) write to,
 # `/aws/containerinsights/<cluster>/<kind>`. Left to the add-on they would never expire and be
 # unencrypted: created here first, the add-on writes into them (Fluent Bit's auto_create_group
@@ -49,12 +51,21 @@ class Addons(PlatformComponent):
                 group_labels=CONTAINER_INSIGHTS_LOGS,
             )
             log_groups = list(groups)
+        waits_for: dict[str, list[pulumi.Resource]] = {CONTAINER_INSIGHTS: log_groups}
+        if any(spec.name == EBS_CSI for spec in specs):
+            # Every EBS volume of the region is encrypted, whatever a StorageClass says: the
+            # add-on's default class has no parameters. An account setting: kept on destroy
+            # (deleting the resource would switch it off for the whole account and region).
+            waits_for[EBS_CSI] = [
+                aws.ebs.EncryptionByDefault(
+                    self.child_name("ebs-encryption-by-default"),
+                    enabled=True,
+                    opts=self._child(retain_on_delete=True),
+                )
+            ]
         self.addons = {
             spec.name: create_addon(
-                self,
-                spec,
-                target,
-                depends_on=[*capacity, *(log_groups if spec.name == CONTAINER_INSIGHTS else ())],
+                self, spec, target, depends_on=[*capacity, *waits_for.get(spec.name, ())]
             )
             for spec in specs
         }

@@ -160,6 +160,8 @@ NETWORK: dict[str, Answer] = {
         {},
     ),
     "aws:ec2/tag:Tag": lambda cloud, new: (f"{new.state['resourceId']},{new.state['key']}", {}),
+    # One per account and region: the provider's id is the region.
+    "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda cloud, new: (cloud.region, {}),
 }
 
 # --------------------------------------------------------------------------- iam, kms, logs

@@ -167,16 +167,17 @@ def test_coredns_spreads_two_replicas_across_zones(stack_run):
     assert config["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
 
 
-def test_the_default_storage_class_the_ebs_add_on_renders_is_encrypted_gp3(stack_run):
+def test_the_default_storage_class_s_volumes_are_encrypted(stack_run):
     configuration = json.loads(
         addons(stack_run)["aws-ebs-csi-driver"].inputs["configurationValues"]
     )
+    # The add-on schema's documented default class, gp3 by the driver's default...
     [default] = [c for c in ebs_csi_storage_classes(configuration) if is_default_class(c)]
-    assert default["provisioner"] == "ebs.csi.aws.com"
-    assert default["parameters"] == {"type": "gp3", "encrypted": "true"}
-    assert default["volumeBindingMode"] == "WaitForFirstConsumer"
-    # The chart's own default class has no parameters (unencrypted): it stays off.
-    assert configuration["defaultStorageClass"] == {"enabled": False}
+    assert default["provisioner"] == "ebs.csi.aws.com" and "parameters" not in default
+    # ...encrypted because every EBS volume of the region is, before the driver exists.
+    [setting] = stack_run.of_type("aws:ebs/encryptionByDefault:EncryptionByDefault")
+    assert setting.inputs["enabled"] is True and setting.retain_on_delete
+    assert stack_run.waits_for(addons(stack_run)["aws-ebs-csi-driver"], setting)
 
 
 def test_the_chart_renders_its_own_default_class_without_parameters():
@@ -276,7 +277,11 @@ def test_add_ons_are_children_of_the_component_that_installs_them(stack_run):
         (False, {"aws-ebs-csi-driver": {"enabled": False}}, None),  # no EBS driver at all
         (
             False,
-            {"aws-ebs-csi-driver": {"configurationValues": {"storageClasses": []}}},
+            {
+                "aws-ebs-csi-driver": {
+                    "configurationValues": {"defaultStorageClass": {"enabled": False}}
+                }
+            },
             "ebs.csi.aws.com",
         ),
         (True, {}, "ebs.csi.eks.amazonaws.com"),  # Auto Mode's driver ships no default class

@@ -286,7 +286,11 @@ def test_storage_class_only_when_the_ebs_add_on_has_no_default_class(on):
     assert [r for r in k8s_resources(on) if r.type.endswith("StorageClass")] == []
     override = {
         "addons": {
-            "overrides": {"aws-ebs-csi-driver": {"configurationValues": {"storageClasses": []}}}
+            "overrides": {
+                "aws-ebs-csi-driver": {
+                    "configurationValues": {"defaultStorageClass": {"enabled": False}}
+                }
+            }
         }
     }
     run = program("dev", {**ON, **override})
