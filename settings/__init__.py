@@ -58,6 +58,21 @@ DISRUPTIVE_CHANGES = (
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
+# Tag keys the stack sets itself on (nearly) every resource.
+STACK_TAG_KEYS = ("project", "stack", "owner", "Name")
+
+
+def tag_key_clashes(tags: Mapping[str, str]) -> list[str]:
+    """User tag keys that equal another key, the stack's own included, ignoring case."""
+    seen = {k.lower() for k in STACK_TAG_KEYS}
+    clashes = []
+    for key in tags:
+        if key.lower() in seen:
+            clashes.append(key)
+        seen.add(key.lower())
+    return clashes
+
+
 def default_cluster_name(stack: str) -> str:
     return f"{PROJECT}-{stack}"
 
@@ -121,7 +136,8 @@ class Settings:
         default_factory=dict,
         doc="Extra tags on every taggable resource (`project`, `stack`, `owner` are always set): "
         "at most 40; keys 1-128 and values up to 256 letters, digits, spaces and `_.:/=+-@`; "
-        "no `aws:` prefix (AWS's rules).",
+        "no `aws:` prefix; keys distinct ignoring case, also from `project`, `stack`, `owner` "
+        "and `Name` (AWS's rules).",
     )
     allow_disruptive_changes: tuple[str, ...] = setting(
         "allowDisruptiveChanges",
@@ -161,6 +177,14 @@ class Settings:
                 "allowDisruptiveChanges",
                 list(self.allow_disruptive_changes),
                 f"a list of {', '.join(DISRUPTIVE_CHANGES)} (not {unknown})",
+            )
+        if clashes := tag_key_clashes(self.tags):
+            check.fail(
+                "tags",
+                dict(self.tags),
+                f"tags whose keys differ from each other and from the stack's own "
+                f"({', '.join(STACK_TAG_KEYS)}) ignoring case: IAM treats tag keys "
+                f"case-insensitively and refuses duplicates ({clashes})",
             )
         controllers = with_versions(
             self.controllers, self.kubernetes_version, check.nested("controllers")

@@ -98,13 +98,6 @@ def test_tags_must_be_strings():
     assert tags["cost-center"] == "42"
 
 
-def test_the_stack_tags_win_over_extra_tags():
-    tags = load_settings(
-        {**BASE, "tags": {"owner": "someone-else", "stack": "x"}}, "dev"
-    ).common_tags
-    assert tags["owner"] == "platform-team" and tags["stack"] == "dev"
-
-
 @pytest.mark.parametrize(
     ("version", "allowed"),
     [("1.35.2", "1.<minor>"), ("2.0", "1.<minor>"), ("1.28", "standard support")],
@@ -184,3 +177,18 @@ def test_too_many_tags_and_a_bad_owner_are_refused():
     assert len(found) == 2
     assert found[0].startswith('eks-platform:owner = "aws:team": must be a tag value AWS accepts')
     assert found[1].endswith("must have at most 40 tags (it has 41)")
+
+
+@pytest.mark.parametrize(
+    "tags, clash",
+    [
+        ({"Owner": "x"}, "Owner"),
+        ({"NAME": "y"}, "NAME"),
+        ({"team": "a", "Team": "b"}, "Team"),
+        ({"project": "p"}, "project"),
+    ],
+)
+def test_tag_keys_that_iam_would_take_for_duplicates_are_refused(tags, clash):
+    with pytest.raises(SettingsError, match=rf"eks-platform:tags = .*ignoring case.*\['{clash}'\]"):
+        load_settings({"owner": "platform-team", "tags": tags}, "dev")
+    load_settings({"owner": "platform-team", "tags": {"cost-center": "42", "team": "a"}}, "dev")
