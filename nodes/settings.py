@@ -32,7 +32,9 @@ INSTANCE_TYPE = re.compile(
 )
 # Graviton (arm64) families: a1, and a generation digit followed by `g` (t4g, m7g, c7gn, x2gd,
 # g5g, im4gn, hpc7g, r8g). Every other family EKS runs is x86_64.
-ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+g[a-z0-9]*)$")
+# Graviton families: a1, and a generation digit then `g` (m7g, c7gn, r8gd), with an optional
+# suffix after a dash (p6e-gb200 runs on Grace).
+ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+g[a-z0-9]*|[a-z]+\d+[a-z]*-g[a-z0-9]*)$")
 
 
 def is_arm(instance_type: str) -> bool:
