@@ -9,15 +9,28 @@ values may be a string or a list, and a condition operator may carry a set quali
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ._props import as_list
 
 WILDCARD_CHARACTERS = ("*", "?")
-# "*" itself, or an ARN pattern whose every part is a wildcard ("arn:aws:*:*:*:*", "arn:*").
-_EVERY_RESOURCE = re.compile(r"\*|arn:\*|arn:[\w*-]+(:\*)+", re.IGNORECASE)
+# ARNs of unrelated services and accounts, per partition: a Resource pattern that matches all of
+# one partition's matches every resource there ("*", "**", "arn:*", "arn:aws:*:*:*:*",
+# "arn:aws*:*:*:*:*/*"), as IAM's globbing would.
+_UNRELATED_ARNS = tuple(
+    (
+        f"arn:{partition}:s3:::some-bucket/some/key",
+        f"arn:{partition}:iam::111122223333:role/some-role",
+        f"arn:{partition}:ec2:{region}:444455556666:instance/i-0abc",
+        f"arn:{partition}:kms:{region}:777788889999:key/1234",
+    )
+    for partition, region in (
+        ("aws", "eu-west-1"),
+        ("aws-cn", "cn-north-1"),
+        ("aws-us-gov", "us-gov-west-1"),
+    )
+)
 # Exact-match operators: with them a condition pins a key to the listed values.
 _PINNING_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike"})
 
@@ -112,7 +125,11 @@ def every_resource(statement: dict[str, Any]) -> bool:
     """Resource "*" (or an all-wildcard ARN), or NotResource (everything but the listed ones)."""
     if "NotResource" in statement:
         return True
-    return any(_EVERY_RESOURCE.fullmatch(r) for r in values(statement, "Resource"))
+    return any(
+        all(fnmatch.fnmatchcase(arn, r.lower()) for arn in arns)
+        for r in values(statement, "Resource")
+        for arns in _UNRELATED_ARNS
+    )
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,8 @@ class ConditionTest:
 
         ForAllValues is true when the key is absent (vacuously), negated operators match
         everything else, and a wildcard ("*", "?") under any operator matches more than one value.
+        (IfExists is true when the key is absent too: callers that test keys a request may lack
+        check `if_exists` themselves.)
         """
         return (
             self.operator in _PINNING_OPERATORS
@@ -138,6 +157,49 @@ class ConditionTest:
             and bool(self.values)
             and all(isinstance(v, str) and v and not has_wildcard(v) for v in self.values)
         )
+
+
+# Condition keys that tie a request to known principals, accounts, organizations or networks.
+_NARROWING_KEYS = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceowner",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:userid",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
+_ARN_OPERATORS = frozenset({"arnequals", "arnlike"})
+
+
+def narrows_principal(statement: dict[str, Any]) -> bool:
+    """Whether a Condition ties the statement to known principals: an exact test of a key such
+    as aws:SourceAccount or aws:PrincipalOrgID (aws:SecureTransport or a wildcard do not). A
+    value unknown at preview counts: it is checked again at `up`."""
+    for test in condition_tests(statement):
+        if test.key not in _NARROWING_KEYS:
+            continue
+        if any(v is not None and not isinstance(v, str) for v in test.values):
+            return True  # unknown at preview
+        arn_pin = (
+            test.operator in _ARN_OPERATORS
+            and test.qualifier != "forallvalues"
+            and not test.if_exists
+            and bool(test.values)
+            and all(v and not has_wildcard(v) for v in test.values)
+        )
+        if (test.pins and not test.if_exists) or arn_pin:
+            return True
+    return False
 
 
 def condition_tests(statement: dict[str, Any]) -> list[ConditionTest]:

@@ -15,9 +15,12 @@ from ._policy import BaselineResourcePolicy, BaselineStackPolicy, Benchmarks, Co
 from ._props import (
     UNKNOWN,
     Props,
+    Undecided,
     as_list,
+    contains_unknown,
     get,
     has_value,
+    is_unknown,
     known_strings,
     parse_json,
     undecided,
@@ -117,11 +120,29 @@ IAM_NO_ADMIN_WILDCARD = BaselineResourcePolicy(
 _OTHER_FEDERATION = ("cognito-identity.amazonaws.com", ":saml-provider/")
 
 
-def _claim_problem(statement: dict[str, Any], where: str, claim: str) -> str | None:
-    """Why the issuer's `claim` (":sub" or ":aud") is not pinned to literal values."""
-    tests = [c for c in doc.condition_tests(statement) if c.key.endswith(claim)]
+def _issuers(statement: dict[str, Any]) -> set[str]:
+    """The OIDC issuers of the statement's Federated providers ("" when one is not literal)."""
+    found = set()
+    for provider in doc.principal_values(statement, "Federated"):
+        _, marker, issuer = provider.partition("oidc-provider/")
+        found.add(issuer.lower() if marker and not is_unknown(provider) else "")
+    return found
+
+
+def _claim_problem(statement: dict[str, Any], where: str, claim: str) -> str | Undecided | None:
+    """Why the issuer's `claim` (":sub" or ":aud") is not pinned to literal values. Keys of
+    another issuer do not count: the token never carries them."""
+    issuers = _issuers(statement)
+    tests = [
+        c
+        for c in doc.condition_tests(statement)
+        if c.key.endswith(claim) and ("" in issuers or c.key.removesuffix(claim) in issuers)
+    ]
     if any(c.pins for c in tests):
         return None
+    condition = statement.get("Condition")
+    if contains_unknown(condition) or any(contains_unknown(list(c.values)) for c in tests):
+        return undecided(f"{where} Condition")  # decided at `up`, when the values are known
     if not tests:
         return f"{where} (web identity) has no condition on the issuer's {claim} claim"
     shown = "; ".join(f"{c.operator} {list(c.values)}" for c in tests)
@@ -285,7 +306,11 @@ def check_workload_identity(graph: StackGraph, config: Config) -> list[Finding]:
     for cluster in graph.of_type(t.EKS_CLUSTER):
         if is_auto_mode(cluster):
             continue  # Auto Mode runs the Pod Identity agent itself
-        if POD_IDENTITY_AGENT in cluster_addons(graph, cluster) or cluster.urn in with_oidc:
+        addons = cluster_addons(graph, cluster)
+        if POD_IDENTITY_AGENT in addons or cluster.urn in with_oidc:
+            continue
+        if UNKNOWN in addons:  # an add-on whose name is known only at `up` may be the agent
+            findings.append(Finding(cluster.urn, undecided("addonName")))
             continue
         findings.append(
             Finding(

@@ -88,13 +88,15 @@ def check_key_policy(props: Props, config: Config) -> list[str]:
 
 
 def _public_statements(document: object) -> list[str]:
-    """Allow statements that any principal may use, with no Condition to narrow them."""
+    """Allow statements that any principal may use, with no Condition that narrows them to known
+    accounts, organizations, sources or networks."""
     return [
-        f'policy {doc.label(statement, index)} allows principal "*" without a Condition'
+        f'policy {doc.label(statement, index)} allows principal "*" without a Condition that '
+        "narrows it (an exact aws:SourceAccount, aws:SourceArn, aws:PrincipalOrgID, ...)"
         for index, statement in enumerate(doc.statements(document))
         if doc.allows(statement)
         and doc.principal_is_anyone(statement)
-        and not statement.get("Condition")
+        and not doc.narrows_principal(statement)
     ]
 
 

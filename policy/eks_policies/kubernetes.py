@@ -24,8 +24,8 @@ from ._props import (
     describe,
     get,
     has_value,
+    is_unknown,
     known_strings,
-    to_bool,
     undecided,
 )
 from .nodes import hop_limit_problem, public_ip_problem, volume_encryption_problem
@@ -191,13 +191,20 @@ def check_storage_class(props: Props, config: Config) -> list[str]:
         return [undecided("provisioner")]
     if provisioner not in known_strings(config["provisioners"]):
         return []
-    raw = get(props, "parameters", "encrypted")
-    encrypted = to_bool(raw, default=False)
-    if encrypted is UNKNOWN:
+    parameters = get(props, "parameters")
+    if is_unknown(parameters):
         return [undecided("parameters.encrypted")]
-    if encrypted is not True:
-        shown = "absent (EBS CSI default: false)" if raw is None else describe(raw)
-        return [f"parameters.encrypted is {shown}: volumes of this class are not encrypted"]
+    # The driver lower-cases parameter keys and encrypts only for the exact string "true"
+    # (aws-ebs-csi-driver pkg/driver/controller.go: isTrue(v) is v == "true").
+    named = [v for k, v in (parameters or {}).items() if str(k).lower() == "encrypted"]
+    if any(is_unknown(v) for v in named):
+        return [undecided("parameters.encrypted")]
+    if "true" not in named and True not in named:  # a YAML true: the API takes it as "true"
+        shown = describe(named[0]) if named else "absent (EBS CSI default: false)"
+        return [
+            f'parameters.encrypted is {shown}: the driver encrypts only for the string "true", '
+            "so volumes of this class are not encrypted"
+        ]
     return []
 
 
@@ -248,14 +255,12 @@ HELM_CHART_PINNED = BaselineResourcePolicy(
 
 
 def _repository(props: Props) -> Any:
-    """Where the chart comes from: repositoryOpts.repo, or a chart given as a URL."""
-    repo = get(props, "repositoryOpts", "repo")
-    if repo is not None:
-        return repo
+    """Where the chart comes from: a chart given as a URL (Helm pulls an `oci://` chart from
+    there, whatever repositoryOpts says), else repositoryOpts.repo."""
     chart = get(props, "chart")
-    if isinstance(chart, str) and "://" in chart:
+    if chart is UNKNOWN or (isinstance(chart, str) and "://" in chart):
         return chart
-    return chart if chart is UNKNOWN else None
+    return get(props, "repositoryOpts", "repo")
 
 
 def _trusted(repository: str, allowed: list[str]) -> bool:

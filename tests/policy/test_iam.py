@@ -256,3 +256,10 @@ def test_workload_identity_from_agent_or_oidc_provider(stack: Stack) -> None:
         {"url": [stack.cluster]},
     )
     expect(check_stack("eks-workload-identity", [*without_agent, oidc]))
+
+
+def test_workload_identity_waits_for_an_add_on_name_known_only_at_up(stack: Stack) -> None:
+    agent = stack.named("addon-eks-pod-identity-agent")
+    unnamed = Res(agent.type, agent.name, {**agent.inputs, "addonName": UNKNOWN_STR}, agent.refs)
+    resources = [*stack.without(agent.name), unnamed]
+    expect_unknown(check_stack("eks-workload-identity", resources), "addonName")

@@ -12,7 +12,7 @@ import pytest
 
 from eks_policies import _types as t
 from tests.policy.fixtures import ACCOUNT, ISSUER, document
-from tests.policy.runner import expect, run
+from tests.policy.runner import UNKNOWN_STR, expect, run
 
 TRUST = "iam-trust-policy-scoped"
 WILDCARD = "iam-no-admin-wildcard"
@@ -100,6 +100,12 @@ class TestTrustPolicyClaims:
     def test_wildcard_aud_is_mandatory(self, aud: Any) -> None:
         violations = trust(web_identity(pinned(aud=aud, operator="StringLike")))
         expect_mandatory(violations, "a token for any audience")
+
+    @pytest.mark.parametrize("operator", ["StringEquals", "StringEqualsIfExists"])
+    def test_claims_of_another_issuer_do_not_pin_this_one(self, operator: str) -> None:
+        # The token never carries another issuer's keys: with IfExists the test always passes.
+        foreign = {operator: {"other.example.com:sub": "x", "other.example.com:aud": "y"}}
+        expect_mandatory(trust(web_identity(foreign)), "has no condition on the issuer's :sub")
 
     @pytest.mark.parametrize(
         "operator",
@@ -262,7 +268,21 @@ class TestNearAdminGrants:
         expect_mandatory(identity(policy_type, statement), "Allow with NotResource")
 
     @pytest.mark.parametrize(
-        "resource", ["*", ["*"], "arn:*", "arn:aws:*:*:*:*", ["arn:aws:s3:::x", "*"]]
+        "resource",
+        [
+            "*",
+            ["*"],
+            "arn:*",
+            "arn:aws:*:*:*:*",
+            ["arn:aws:s3:::x", "*"],
+            "**",
+            "*:*",
+            "?*",
+            "arn*",
+            "arn:aws*",
+            "arn:aws:*:*:*:*/*",
+            "arn:aws-cn:*",
+        ],
     )
     def test_every_action_on_every_resource(self, policy_type: str, resource: Any) -> None:
         statement = {"Effect": "Allow", "Action": "*", "Resource": resource}
@@ -299,3 +319,22 @@ class TestAdminByAnotherName:
         expect(identity(policy_type, {"Effect": "Allow", "Action": action, "Resource": "*"}))
         scoped = {"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::1:role/app-*"}
         expect(identity(policy_type, scoped))
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {f"{ISSUER}:sub": UNKNOWN_STR, f"{ISSUER}:aud": "sts.amazonaws.com"}},
+        {"StringEquals": UNKNOWN_STR},
+        UNKNOWN_STR,
+    ],
+)
+def test_a_structured_trust_with_claims_known_only_at_up_is_decided_then(condition: Any) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": condition,
+    }
+    violations = run(TRUST, t.IAM_ROLE, {"assumeRolePolicy": {"Statement": [statement]}})
+    assert not [v for v in violations if v.level == "mandatory"], [v.message for v in violations]

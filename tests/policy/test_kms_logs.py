@@ -284,7 +284,24 @@ class TestResourcePolicyNotPublic:
     def test_unconditioned_star_is_mandatory(self, resource_type: str, principal: object) -> None:
         statement = {**EVENTS_TO_QUEUE, "Principal": principal}
         violations = run(PUBLIC, resource_type, {"policy": document(statement)})
-        expect(violations, 'allows principal "*" without a Condition')
+        expect(violations, 'allows principal "*" without a Condition that narrows it')
+        assert violations[0].level == "mandatory"
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"StringLike": {"aws:SourceArn": "*"}},
+            {"Bool": {"aws:SecureTransport": "true"}},
+            {"StringEqualsIfExists": {"aws:SourceAccount": "111122223333"}},
+            {"ArnLike": {"aws:SourceArn": "arn:aws:events:*"}},
+        ],
+    )
+    def test_a_condition_that_narrows_nothing_is_mandatory(
+        self, resource_type: str, condition: dict
+    ) -> None:
+        statement = {**EVENTS_TO_QUEUE, "Principal": "*", "Condition": condition}
+        violations = run(PUBLIC, resource_type, {"policy": document(statement)})
+        expect(violations, "without a Condition that narrows it")
         assert violations[0].level == "mandatory"
 
     def test_unknown_document_is_decided_at_up(self, resource_type: str) -> None:

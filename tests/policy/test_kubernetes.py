@@ -201,7 +201,7 @@ class TestNodePoolLimits:
 
 
 class TestStorageClass:
-    @pytest.mark.parametrize("encrypted", ["true", True, "True"])
+    @pytest.mark.parametrize("encrypted", ["true", True])
     def test_encrypted_passes(self, encrypted: object) -> None:
         expect(
             run(
@@ -210,6 +210,16 @@ class TestStorageClass:
                 changed(STORAGE_CLASS, parameters__encrypted=encrypted),
             )
         )
+
+    @pytest.mark.parametrize("encrypted", ["True", "TRUE", "1", "yes", "on", " true"])
+    def test_only_the_exact_string_true_encrypts(self, encrypted: str) -> None:
+        # aws-ebs-csi-driver pkg/driver/controller.go: isTrue(value) is value == "true".
+        props = changed(STORAGE_CLASS, parameters__encrypted=encrypted)
+        expect(run(STORAGE, t.K8S_STORAGE_CLASS, props), 'only for the string "true"')
+
+    def test_the_driver_reads_parameter_keys_in_any_case(self) -> None:
+        props = {"provisioner": "ebs.csi.aws.com", "parameters": {"Encrypted": "true"}}
+        expect(run(STORAGE, t.K8S_STORAGE_CLASS, props))
 
     @pytest.mark.parametrize(
         "provisioner", ["ebs.csi.aws.com", "ebs.csi.eks.amazonaws.com", "kubernetes.io/aws-ebs"]
@@ -281,6 +291,8 @@ class TestHelmCharts:
             ({"repositoryOpts": ABSENT, "chart": "eks/aws-load-balancer-controller"}, "names no"),
             ({"repositoryOpts": ABSENT, "chart": "./charts/local"}, "names no repository"),
             ({"repositoryOpts": ABSENT, "chart": "oci://registry.example.com/x"}, "not an"),
+            # Helm pulls an oci:// chart from its own URL, whatever repositoryOpts names.
+            ({"chart": "oci://evil.example.com/charts/karpenter"}, "not an"),
         ],
     )
     def test_unknown_repositories(self, chart_type: str, changes: dict, fragment: str) -> None:
