@@ -18,10 +18,13 @@ import json
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
+from config import SettingsError
+from offline.mocked_aws import REGION_ZONES
 from offline.recorder import Registration
-from offline.runner import run_program
+from offline.runner import run_program, stack_config
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -46,6 +49,27 @@ def import_commands(
         command += ["--protect"] if group.protect else ["--protect=false"]
         commands.append(command)
     return commands
+
+
+def offline_registrations(
+    stack: str, overrides: Mapping[str, Any] | None = None
+) -> list[Registration]:
+    """What the program registers for `stack`, run offline. Log group names and URNs do not
+    depend on the region, so a region the mocked cloud does not know runs as us-east-1 (its
+    AZ pins dropped); when the program cannot run offline at all, nothing is adopted (and
+    `pulumi up` says what exists) rather than the deploy stopping here."""
+    config = {**stack_config(stack), **(overrides or {})}
+    if config.get("aws:region", "us-east-1") not in REGION_ZONES:
+        fallback = {"aws:region": "us-east-1", "network": {"availabilityZones": None, "azCount": 2}}
+        overrides = {**(overrides or {}), **fallback}
+    try:
+        return run_program(stack, overrides).registrations
+    except (SettingsError, ValueError) as error:
+        print(
+            f"preflight.adopt: {stack} cannot run offline, nothing adopted: {error}",
+            file=sys.stderr,
+        )
+        return []
 
 
 def _state_urns(stack: str) -> set[str]:
@@ -76,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     in_state = _state_urns(backend_stack)
     if not in_state:
         return 0  # a stack never deployed: everything is created
-    run = run_program(args.stack)
-    for command in import_commands(run.registrations, in_state, _log_group_exists, backend_stack):
+    registrations = offline_registrations(args.stack)
+    for command in import_commands(registrations, in_state, _log_group_exists, backend_stack):
         print(shlex.join(command))
         if args.run:
             subprocess.run(command, check=True)

@@ -2,7 +2,7 @@
 under the very URN, parent and protection the program registers, only for groups AWS has and the
 state lacks, never for a stack never deployed."""
 
-from preflight.adopt import LOG_GROUP, import_commands
+from preflight.adopt import LOG_GROUP, import_commands, offline_registrations
 
 
 def insights(run):
@@ -28,3 +28,15 @@ def test_nothing_to_adopt_when_aws_lacks_them_or_the_state_has_them(dev):
     assert import_commands(dev.registrations, without, lambda name: False, "dev") == []
     # No parent in the state (a destroyed or new stack): nothing can be imported under it.
     assert import_commands(dev.registrations, set(), lambda name: True, "dev") == []
+
+
+def test_a_region_the_mocked_cloud_lacks_still_names_the_log_groups(dev):
+    found = offline_registrations("dev", {"aws:region": "ap-southeast-2"})
+    names = {r.inputs["name"] for r in found if r.type == LOG_GROUP}
+    assert names == {r.inputs["name"] for r in dev.of_type(LOG_GROUP)}
+    assert {r.urn for r in found if r.type == LOG_GROUP} == {r.urn for r in dev.of_type(LOG_GROUP)}
+
+
+def test_settings_that_cannot_run_offline_adopt_nothing(capsys):
+    assert offline_registrations("dev", {"eks-platform:kubernetesVersion": "1.20"}) == []
+    assert "cannot run offline, nothing adopted" in capsys.readouterr().err
