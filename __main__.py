@@ -3,17 +3,17 @@ groups -> add-ons -> monitoring -> in-cluster controllers (opt-in) -> stack outp
 
 import pulumi
 
-from addons.component import Addons
-from cluster.component import Cluster
-from controllers.component import Controllers, deployer_principal
-from day2.previous import last_deployment, refuse_unsafe_changes
-from day2.record import OUTPUT, Deployment
-from monitoring.component import Monitoring
-from network.component import Network
-from network.zones import availability_zones
-from nodes.component import Capacity, NodeGroup
-from settings import read_settings
-from stack.context import aws_context
+from components.addons.component import Addons
+from components.base.context import aws_context
+from components.cluster.component import Cluster
+from components.controllers.component import Controllers, deployer_principal
+from components.monitoring.component import Monitoring
+from components.network.component import Network
+from components.network.zones import availability_zones
+from components.nodes.component import Capacity, NodeGroup
+from components.stack.guard import last_deployment, refuse_unsafe_changes
+from components.stack.record import OUTPUT, Deployment
+from components.stack.settings import read_settings
 
 settings = read_settings()  # every problem at once, before any resource is registered
 aws = aws_context()  # account, partition, region, caller

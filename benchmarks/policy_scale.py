@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from offline.analyzer import load_config_file
-from offline.recorder import Registration
+from preflight.offline.analyzer import load_config_file
+from preflight.offline.recorder import Registration
 from tests.policy import grpc_client
 from tests.programs import EVERY_OPTION, program
 

@@ -1,2 +1,2 @@
 """`python -m preflight`: the offline report of a stack (resources, policy verdicts, estimated
-cost and first-deploy time), built on `offline/`."""
+cost and first-deploy time), built on `preflight/offline/`."""

@@ -19,13 +19,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from config import SettingsError
-from config.merge import deep_merge
-from offline.analyzer import Violation, evaluate
-from offline.recorder import Registration
-from offline.runner import ROOT, ProgramRun, run_program, stacks
+from components.base.config import SettingsError
+from components.base.config.merge import deep_merge
 from preflight.against import BadInput, change_review, render_review
 from preflight.estimates import estimate_cost, estimate_deploy
+from preflight.offline.analyzer import Violation, evaluate
+from preflight.offline.recorder import Registration
+from preflight.offline.runner import ROOT, ProgramRun, run_program, stacks
 
 
 def parse_override(text: str) -> dict[str, Any]:

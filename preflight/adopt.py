@@ -9,7 +9,7 @@ protection); the next `pulumi up` then sets their retention and key in place.
 Lists the `pulumi import` commands (or runs them with --run). Needs the Pulumi CLI logged in to
 the stack's backend and AWS credentials; `./scripts/up` and the deploy workflow run it before
 `pulumi up`. Log groups left by a destroy cannot be adopted this way (their parent component is
-gone with the stack): README 'Destroy' says what to do with them."""
+gone with the stack): docs/day2.md 'Destroy' says what to do with them."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from config import SettingsError
-from offline.mocked_aws import REGION_ZONES
-from offline.recorder import Registration
-from offline.runner import run_program, stack_config
+from components.base.config import SettingsError
+from preflight.offline.mocked_aws import REGION_ZONES
+from preflight.offline.recorder import Registration
+from preflight.offline.runner import run_program, stack_config
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 

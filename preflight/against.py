@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config import SettingsError
-from config.pulumi_config import project_config
-from day2.record import OUTPUT, Deployment
-from day2.rules import refusals
-from offline.recorder import Registration
-from offline.runner import ROOT, ProgramRun, run_program, stack_config
-from offline.snapshot import from_json
+from components.base.config import SettingsError
+from components.base.config.pulumi_config import project_config
+from components.stack.record import OUTPUT, Deployment
+from components.stack.rules import refusals
+from preflight.offline.recorder import Registration
+from preflight.offline.runner import ROOT, ProgramRun, run_program, stack_config
+from preflight.offline.snapshot import from_json
 from preflight.review import review
 
 
@@ -77,7 +77,13 @@ class _Snapshot:
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as files:
             files.extractall(self.checkout.name, filter="data")
-        command = ["offline.snapshot", "--stack", stack, "--project-dir", self.checkout.name]
+        command = [
+            "preflight.offline.snapshot",
+            "--stack",
+            stack,
+            "--project-dir",
+            self.checkout.name,
+        ]
         self.process = subprocess.Popen(
             [sys.executable, "-m", *command],
             cwd=ROOT,

@@ -1,6 +1,6 @@
 """Monthly cost and first-deploy time of a stack, estimated from what the program registers.
 
-Pure functions over registrations (`offline.recorder.Registration`, or anything with its urn,
+Pure functions over registrations (`preflight.offline.recorder.Registration`, or anything with its urn,
 id, type, name, custom, inputs and dependencies) and two data files kept beside this module:
 `prices.json` (list prices with their region, date and source) and `durations.json` (typical
 create times per resource type).
@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from offline.recorder import Registration, ancestors
+from preflight.offline.recorder import Registration, ancestors
 
 HERE = Path(__file__).resolve().parent
 

@@ -17,7 +17,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from offline.recorder import Registration
+from preflight.offline.recorder import Registration
 
 RULES = json.loads((Path(__file__).resolve().parent / "replacements.json").read_text())
 REPLACE_ON: dict[str, tuple[str, ...]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline.runner import ProgramRun
+from preflight.offline.runner import ProgramRun
 from tests.programs import program
 
 

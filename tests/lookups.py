@@ -1,7 +1,7 @@
 """Finding registered resources by the ids and ARNs other resources refer to them with."""
 
-from offline.recorder import Registration
-from offline.runner import ProgramRun
+from preflight.offline.recorder import Registration
+from preflight.offline.runner import ProgramRun
 
 
 def role_by_arn(run: ProgramRun, arn: str) -> Registration:

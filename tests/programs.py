@@ -8,11 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from offline.runner import ProgramRun, run_program
+from preflight.offline.runner import ProgramRun, run_program
 
 # prod with every option on that adds resources (controllers, Prometheus, alarm e-mails, access
 # entries): one of the stacks whose deployed URNs tests/offline/deployed_urns.json records.
-DEPLOYED = json.loads((Path(__file__).parent / "offline" / "deployed_urns.json").read_text())
+DEPLOYED = json.loads(
+    (Path(__file__).parent / "preflight" / "offline" / "deployed_urns.json").read_text()
+)
 EVERY_OPTION = DEPLOYED["stacks"]["prod-every-option"]["overrides"]
 
 

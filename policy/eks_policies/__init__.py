@@ -1,6 +1,6 @@
 """CrossGuard policies for the EKS/VPC platform baseline, grouped by concern.
 
-`ALL_POLICIES` is what `policy/__main__.py` serves; tests and `offline.analyzer` import it
+`ALL_POLICIES` is what `policy/__main__.py` serves; tests and `preflight.offline.analyzer` import it
 without starting the server.
 """
 

@@ -27,7 +27,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 # offline.analyzer puts the pack on sys.path (the one place that does) and imports it.
-from offline.analyzer import ALL_POLICIES, POLICY_DIR, reconcile
+from preflight.offline.analyzer import ALL_POLICIES, POLICY_DIR, reconcile
 
 RPC_TIMEOUT = 20
 LEVELS = {

@@ -16,7 +16,7 @@ from typing import Any
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
 from eks_policies import ALL_POLICIES, BaselinePolicy
-from offline.analyzer import Violation, evaluate
+from preflight.offline.analyzer import Violation, evaluate
 
 UNKNOWN_STR = UNKNOWN_STRING_VALUE
 UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"

@@ -17,7 +17,7 @@ from eks_policies._props import UNKNOWN, get, is_open_cidr, to_bool, to_number, 
 from eks_policies._versions import VERSIONS_FILE
 from eks_policies.catalog import TABLE_END, TABLE_START, render_policy_table
 from eks_policies.pack_config import PackConfigError, load_config_file, reconcile
-from offline.analyzer import evaluate
+from preflight.offline.analyzer import evaluate
 from tests.policy.fixtures import CLUSTER, LAUNCH_TEMPLATE, Stack, baseline_stack
 from tests.policy.runner import UNKNOWN_STR, Res, changed, check, check_stack, expect
 

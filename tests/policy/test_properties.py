@@ -28,7 +28,7 @@ from pulumi_policy.proxy import (
 
 from eks_policies import ALL_POLICIES, BaselineResourcePolicy
 from eks_policies import _types as t
-from offline.analyzer import evaluate
+from preflight.offline.analyzer import evaluate
 from tests.policy.fixtures import (
     AUTO_NODE_CLASS,
     CLUSTER,

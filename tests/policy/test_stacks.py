@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from config import PROJECT, SettingsError
-from offline import runner
-from offline.analyzer import Violation, evaluate
+from components.base.config import PROJECT, SettingsError
+from preflight.offline import runner
+from preflight.offline.analyzer import Violation, evaluate
 from tests.programs import EVERY_OPTION, program
 
 POLICY_CONFIG = Path(__file__).resolve().parents[2] / "policy" / "config"

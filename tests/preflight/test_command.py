@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from offline.runner import ROOT
 from preflight.__main__ import main, parse_override
+from preflight.offline.runner import ROOT
 
 PUBLIC = 'cluster.publicAccessCidrs=["203.0.113.0/24"]'
 

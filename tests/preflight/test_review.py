@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from offline.recorder import Registration
+from preflight.offline.recorder import Registration
 from preflight.review import REPLACE_ON, changed_paths, forcing, review
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

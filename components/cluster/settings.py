@@ -1,0 +1,104 @@
+"""`cluster.*`: who reaches the API endpoint and how, which logs the control plane writes, and
+what protects the cluster from deletion."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from components.base.config import Check, setting
+from components.base.config.kinds import Boolean, Strings
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    public_access_cidrs: tuple[str, ...] = setting(
+        "publicAccessCidrs",
+        Strings(doc="list of CIDRs"),
+        default=(),
+        doc="Empty: private endpoint only. Otherwise the public endpoint is on for exactly these "
+        "CIDRs (private access stays on); `0.0.0.0/0` and `::/0` are refused.",
+    )
+    log_types: tuple[str, ...] = setting(
+        "logTypes",
+        Strings(doc="list of log types"),
+        default=CONTROL_PLANE_LOG_TYPES,
+        doc="Control-plane log types: `api`, `audit`, `authenticator`, `controllerManager`, "
+        "`scheduler`.",
+    )
+    deletion_protection: bool = setting(
+        "deletionProtection", Boolean(), default=False, doc="EKS deletion protection (on in prod)."
+    )
+    zonal_shift: bool = setting(
+        "zonalShift", Boolean(), default=False, doc="ARC zonal shift for the cluster (on in prod)."
+    )
+    protect: bool = setting(
+        "protect",
+        Boolean(),
+        default=False,
+        doc="Pulumi `protect` on the cluster: a replace or destroy fails until unprotected (on in prod).",
+    )
+    admin_principal_arns: tuple[str, ...] = setting(
+        "adminPrincipalArns",
+        Strings(doc="list of IAM role/user ARNs"),
+        default=(),
+        doc="Access entries with `AmazonEKSClusterAdminPolicy`, cluster scope.",
+    )
+    viewer_principal_arns: tuple[str, ...] = setting(
+        "viewerPrincipalArns",
+        Strings(doc="list of IAM role/user ARNs"),
+        default=(),
+        doc="Access entries with `AmazonEKSViewPolicy`, cluster scope.",
+    )
+
+    @property
+    def public_endpoint(self) -> bool:
+        return bool(self.public_access_cidrs)
+
+    def checked(self, check: Check) -> ClusterSettings:
+        for cidr in self.public_access_cidrs:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError:
+                check.fail(
+                    "publicAccessCidrs",
+                    list(self.public_access_cidrs),
+                    f"valid CIDRs ({cidr!r} is not)",
+                )
+                continue
+            if network.prefixlen == 0:
+                check.fail(
+                    "publicAccessCidrs",
+                    list(self.public_access_cidrs),
+                    f"an allow-list of your own networks; {cidr} opens the API endpoint to the internet",
+                )
+        if unknown := sorted(set(self.log_types) - set(CONTROL_PLANE_LOG_TYPES)):
+            check.fail(
+                "logTypes",
+                list(self.log_types),
+                f"a subset of {', '.join(CONTROL_PLANE_LOG_TYPES)} (not {unknown})",
+            )
+        for key, arns in (
+            ("adminPrincipalArns", self.admin_principal_arns),
+            ("viewerPrincipalArns", self.viewer_principal_arns),
+        ):
+            if bad := [a for a in arns if not PRINCIPAL_ARN.match(a)]:
+                check.fail(
+                    key,
+                    list(arns),
+                    f"IAM role or user ARNs like arn:aws:iam::123456789012:role/name (not {bad})",
+                )
+        if both := sorted(set(self.admin_principal_arns) & set(self.viewer_principal_arns)):
+            check.fail(
+                "viewerPrincipalArns",
+                list(self.viewer_principal_arns),
+                f"disjoint from adminPrincipalArns (both list {both})",
+            )
+        # The order EKS reports them in, whatever order the stack file lists them.
+        log_types = tuple(t for t in CONTROL_PLANE_LOG_TYPES if t in self.log_types)
+        return dataclasses.replace(self, log_types=log_types)

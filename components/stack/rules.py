@@ -1,0 +1,181 @@
+"""The changes to a deployed stack that must not reach AWS: those AWS rejects after part of the
+change was applied, and those that destroy what the stack holds. Pure: the previous and the new
+`Deployment` in, one message per refused change out, each naming the setting and why.
+
+`allowDisruptiveChanges` lifts only the refusals listed in DISRUPTIVE_CHANGES (changes AWS
+accepts but that delete things on purpose); what AWS rejects cannot be allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from components.base.config import PROJECT
+from components.cluster.versions import minor
+from components.stack.record import Deployment
+from components.stack.settings import DISRUPTIVE_CHANGES
+
+PREFIX_KEYS = {
+    "private": "network.privateSubnetPrefix",
+    "public": "network.publicSubnetPrefix",
+    "intra": "network.intraSubnetPrefix",
+}
+
+
+def refusals(previous: Deployment, current: Deployment, allowed: Collection[str] = ()) -> list[str]:
+    """Every refused change from `previous` to `current`; empty when the update is safe."""
+    assert set(allowed) <= set(DISRUPTIVE_CHANGES), "allowed changes are validated settings"
+    found = [
+        *_cluster_name(previous, current),
+        *_vpc_cidr(previous, current),
+        *_subnet_prefixes(previous, current),
+        *_zones(previous, current, "network.availabilityZones" in allowed),
+        *_kubernetes_version(previous, current),
+    ]
+    if (
+        previous.deployer
+        and current.deployer
+        and previous.deployer != current.deployer
+        and "controllers.deployerPrincipalArn" not in allowed
+    ):
+        found.append(
+            _message(
+                "controllers.deployerPrincipalArn",
+                previous.deployer,
+                current.deployer,
+                "the controllers' cluster-admin access entry would move to another identity (and "
+                "back on the next deploy by the first: CI and people would take it from each "
+                "other, and a refresh without it fails). Set controllers.deployerPrincipalArn to "
+                "the identity that deploys and run as it, or add "
+                f'"controllers.deployerPrincipalArn" to {PROJECT}:allowDisruptiveChanges to move it',
+            )
+        )
+    found += _compute_mode(previous, current, "compute.mode" in allowed)
+    return found
+
+
+def _message(key: str, before: object, after: object, why: str) -> str:
+    return f"{PROJECT}:{key}: {before} -> {after}: {why}"
+
+
+def _cluster_name(previous: Deployment, current: Deployment) -> list[str]:
+    if previous.cluster_name == current.cluster_name:
+        return []
+    return [
+        _message(
+            "clusterName",
+            previous.cluster_name,
+            current.cluster_name,
+            "the name is fixed at creation, so this deletes the cluster and everything in it "
+            "and builds an empty one. Keep the name; a new cluster is a new stack",
+        )
+    ]
+
+
+def _vpc_cidr(previous: Deployment, current: Deployment) -> list[str]:
+    if previous.vpc_cidr == current.vpc_cidr:
+        return []
+    return [
+        _message(
+            "network.vpcCidr",
+            previous.vpc_cidr,
+            current.vpc_cidr,
+            "a VPC's range is fixed at creation: a second VPC with every subnet and NAT gateway "
+            "would be built, then EKS refuses to move the cluster into it. Keep the range (add "
+            "capacity with more AZs' room or a new stack)",
+        )
+    ]
+
+
+def _subnet_prefixes(previous: Deployment, current: Deployment) -> list[str]:
+    return [
+        _message(
+            PREFIX_KEYS.get(tier, f"network.{tier}SubnetPrefix"),
+            f"/{before}",
+            f"/{current.subnet_prefixes.get(tier)}",
+            "every subnet of the plan is renumbered; each replacement is created before the "
+            "subnet it replaces is deleted and overlaps it (InvalidSubnet.Conflict), and the NAT "
+            "gateways and node groups in them would be replaced. Subnet sizes are fixed once "
+            "deployed",
+        )
+        for tier, before in sorted(previous.subnet_prefixes.items())
+        if current.subnet_prefixes.get(tier) != before
+    ]
+
+
+def _zones(previous: Deployment, current: Deployment, removal_allowed: bool) -> list[str]:
+    before, after = previous.availability_zones, current.availability_zones
+    if before == after:
+        return []
+    key = "network.availabilityZones"
+    if added := [z for z in after if z not in before]:
+        return [
+            _message(
+                key,
+                list(before),
+                list(after),
+                f"adds {added}: EKS keeps the control plane in the AZs it was created with ('All "
+                "subnets that you add must be in the same set of AZs as originally provided', EKS "
+                "network requirements), so the cluster update fails after the new subnets exist. "
+                "More AZs need a new cluster (a new stack)",
+            )
+        ]
+    if before[: len(after)] != after:
+        return [
+            _message(
+                key,
+                list(before),
+                list(after),
+                "AZs keep their place in the subnet plan; removing or reordering any but the last "
+                "renumbers the subnets after it, and their replacements overlap the subnets they "
+                "replace. Only the last AZs can be removed",
+            )
+        ]
+    if removal_allowed:
+        return []
+    removed = list(before[len(after) :])
+    return [
+        _message(
+            key,
+            list(before),
+            list(after),
+            f"removes {removed}: their subnets, NAT gateways and route tables are deleted, nodes "
+            "there are drained and EBS volumes there can no longer be attached. Move stateful "
+            f'workloads first, then add "{key}" to {PROJECT}:allowDisruptiveChanges',
+        )
+    ]
+
+
+def _compute_mode(previous: Deployment, current: Deployment, allowed: bool) -> list[str]:
+    before, after = previous.compute_mode, current.compute_mode
+    if before == after or (after == "auto" and allowed):
+        return []
+    if after == "auto":
+        why = (
+            "in one update this deletes every managed node group, the EBS CSI driver and the "
+            "Pod Identity agent while workloads still run on them, and EBS CSI volumes cannot be "
+            "mounted by Auto Mode's driver (EKS user guide, 'Migrate to EKS Auto Mode'). Follow "
+            "docs/day2.md 'Migrating compute mode', then add \"compute.mode\" to "
+            f"{PROJECT}:allowDisruptiveChanges for that one update"
+        )
+    else:
+        why = (
+            "turning Auto Mode off needs its compute, block storage and load balancing "
+            "capabilities disabled explicitly in one cluster update (terraform-aws-eks #3457), "
+            "which this baseline does not do, and its nodes and volumes would go. Build a "
+            "managed-node-group stack beside it instead"
+        )
+    return [_message("compute.mode", before, after, why)]
+
+
+def _kubernetes_version(previous: Deployment, current: Deployment) -> list[str]:
+    before, after = previous.kubernetes_version, current.kubernetes_version
+    if minor(after) < minor(before):
+        why = "EKS cannot downgrade a cluster. Keep the version"
+    elif minor(after) > minor(before) + 1:
+        why = (
+            "EKS upgrades one minor version at a time: deploy "
+            f"1.{minor(before) + 1} first, then each next minor (docs/day2.md, upgrade runbook)"
+        )
+    else:
+        return []
+    return [_message("kubernetesVersion", before, after, why)]

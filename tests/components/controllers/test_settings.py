@@ -1,0 +1,41 @@
+"""`controllers.*`: off by default, charts pinned to exact versions, limits within range."""
+
+import pytest
+
+from components.addons.versions import controller_versions
+from components.base.config import SettingsError
+from components.stack.settings import load_settings
+
+BASE = {"owner": "platform-team"}
+
+
+def controllers(raw: dict):
+    return load_settings({**BASE, "controllers": raw}, "dev").controllers
+
+
+def test_off_by_default_with_both_controllers_chosen_for_when_it_is_on():
+    settings = controllers({})
+    assert not settings.enabled and settings.load_balancer_controller and settings.karpenter
+    # Unset chart versions and the node AMI come from the version table for kubernetesVersion.
+    table = controller_versions("1.35")
+    assert (settings.load_balancer_controller_chart, settings.karpenter_chart) == (
+        table["aws-load-balancer-controller"],
+        table["karpenter"],
+    )
+    assert settings.karpenter_ami_alias == table["karpenterAmiAlias"]
+    pinned = controllers({"karpenterChartVersion": "1.13.0"})
+    assert pinned.karpenter_chart == "1.13.0"
+
+
+@pytest.mark.parametrize("version", ["^1.8", "1.8", "1.8.x", "~1.8.1", "v1.8.1", "latest", 1.8])
+@pytest.mark.parametrize("key", ["karpenterChartVersion", "loadBalancerControllerChartVersion"])
+def test_chart_versions_must_be_exact(key, version):
+    with pytest.raises(SettingsError) as error:
+        controllers({key: version})
+    [problem] = error.value.problems
+    assert problem.startswith(f"eks-platform:controllers.{key} = ")
+    assert problem.endswith("must be an exact chart version such as 1.2.3 (pinned, never a range)")
+
+
+def test_an_exact_chart_version_is_taken():
+    assert controllers({"karpenterChartVersion": "1.9.0"}).karpenter_chart == "1.9.0"
