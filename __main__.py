@@ -11,8 +11,8 @@ from components.monitoring.component import Monitoring
 from components.network.component import Network
 from components.network.zones import availability_zones
 from components.nodes.component import Capacity, NodeGroup
-from components.stack.guard import last_deployment, refuse_unsafe_changes
-from components.stack.record import OUTPUT, Deployment
+from components.stack.guard import guarded_deployment, last_deployment
+from components.stack.record import OUTPUT
 from components.stack.settings import read_settings
 
 settings = read_settings()  # every problem at once, before any resource is registered
@@ -20,8 +20,9 @@ aws = aws_context()  # account, partition, region, caller
 previous = last_deployment()  # what the last `pulumi up` recorded; None for a new stack
 zones = availability_zones(settings.network, previous.availability_zones if previous else ())
 deployer = deployer_principal(settings.controllers, aws, settings.cluster.viewer_principal_arns)
-deployment = Deployment.of(settings, zones, deployer)
-refuse_unsafe_changes(previous, deployment, settings.allow_disruptive_changes)
+# Refuses what EKS would reject or what would destroy what the stack holds, all at once.
+deployment = guarded_deployment(settings, zones, deployer, previous)
+versions = deployment.running  # control plane, node groups, version table (a rollback differs)
 stack = settings.context(aws)  # what every component shares: names, tags, retention, AWS
 
 network = Network("network", settings.network, zones, stack)
@@ -30,7 +31,7 @@ cluster = Cluster(
     settings.cluster,
     network,
     stack,
-    kubernetes_version=settings.kubernetes_version,
+    versions=versions,
     compute=settings.compute,
     addons=settings.addons,
 )

@@ -5,12 +5,14 @@ other and what must be refused (day2.rules for the settings, preflight.review fo
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
 import sys
 import tarfile
 import tempfile
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +20,10 @@ from typing import Any
 
 from components.base.config import SettingsError
 from components.base.config.pulumi_config import project_config
+from components.stack.guard import RefusedChanges
 from components.stack.record import OUTPUT, Deployment
 from components.stack.rules import refusals
+from preflight.estimates import estimate_cost
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stack_config
 from preflight.offline.snapshot import from_json
@@ -42,16 +46,17 @@ def resolve(ref: str, repo: Path = ROOT) -> str:
     return found.stdout.strip()
 
 
-def settings_changed(before: Any, after: Any, path: str = "") -> list[str]:
-    """Dotted keys whose values differ between two project configs (lists compare whole)."""
+def settings_changed(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, old, new) of each value that differs between two project configs; keys set
+    on one side only count, lists compare whole."""
     if isinstance(before, Mapping) or isinstance(after, Mapping):
         before, after = (v if isinstance(v, Mapping) else {} for v in (before, after))
         return [
-            key
+            change
             for name in sorted(set(before) | set(after))
-            for key in settings_changed(before.get(name), after.get(name), f"{path}{name}.")
+            for change in settings_changed(before.get(name), after.get(name), f"{path}{name}.")
         ]
-    return [] if before == after else [path.rstrip(".")]
+    return [] if before == after else [(path.rstrip("."), before, after)]
 
 
 @dataclass(frozen=True)
@@ -126,56 +131,122 @@ def deployed_at(ref: str, stack: str, repo: Path = ROOT) -> Deployed:
 def change_review(
     stack: str, ref: str, overrides: Mapping[str, Any], repo: Path = ROOT
 ) -> dict[str, Any]:
-    """The review of `stack` from `ref` to the working tree; the two programs run side by side."""
+    """The review of `stack` from `ref` to the working tree. The working tree's program runs as
+    `pulumi up` would, with the record of the stack at `ref`; when its guard refuses, it runs
+    again without it, to show what the refused change would do."""
     snapshot = _Snapshot(ref, stack, repo)
     try:
-        run = run_program(stack, overrides)
+        stack_config(stack)  # a stack the working tree lacks is bad input, before waiting
+        deployed = snapshot.result()
+        record = deployed.outputs.get(OUTPUT)
+        try:
+            run = run_program(stack, overrides, deployed=record)
+        except RefusedChanges:
+            run = run_program(stack, overrides)
     except (FileNotFoundError, SettingsError) as error:
         snapshot.cancel()
         raise BadInput(str(error)) from None
-    return compare(snapshot.result(), run)
+    return compare(deployed, run)
 
 
-def compare(deployed: Deployed, run: ProgramRun) -> dict[str, Any]:
+def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -> dict[str, Any]:
     """What `pulumi up` of `run` does to the stack as `deployed` left it."""
     warnings = list(deployed.warnings)
     settings = project_config(run.config)
     allowed = tuple(settings.get("allowDisruptiveChanges") or ())
-    found = review(deployed.registrations, run.registrations, allowed)
+    found = review(deployed.registrations, run.registrations)
     refused = list(found.refused)
     if OUTPUT in deployed.outputs:
         before, after = (Deployment.from_output(o[OUTPUT]) for o in (deployed.outputs, run.outputs))
-        refused = refusals(before, after, allowed) + refused
+        refused = refusals(before, after, allowed, today) + refused
     elif deployed.registrations:
         warnings.append(
             f"the program at {deployed.ref} records no `{OUTPUT}` output: settings transitions "
             "(AZs, subnet sizes, Kubernetes version, compute mode) are not checked"
         )
+    cost_before = estimate_cost(deployed.registrations).monthly_usd if deployed.registrations else 0
+    cost_after = estimate_cost(run.registrations).monthly_usd
     return {
         "stack": run.stack,
         "against": {"ref": deployed.ref, "commit": deployed.commit},
-        "settings": settings_changed(deployed.settings, settings) if deployed.registrations else [],
+        "settings": [
+            {"key": key, "old": old, "new": new}
+            for key, old, new in settings_changed(deployed.settings, settings)
+        ]
+        if deployed.registrations
+        else [],
         "changes": found.as_dict() | {"refused": refused},
-        "warnings": warnings,
+        "cost": {
+            "monthly_usd_before": cost_before,
+            "monthly_usd_after": cost_after,
+            "monthly_usd_change": round(cost_after - cost_before, 2),
+        },
+        "warnings": [*warnings, *run.warnings],
     }
 
 
+WIDTH = 100  # the review is read in terminals and pull-request comments
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest) or [first]
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value) if value is not None else "(unset)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def render_review(data: Mapping[str, Any]) -> str:
-    changes = data["changes"]
+    """The verdict first, then the refusals, then the changes in the order `pulumi up` applies
+    them, with old -> new values."""
+    changes, cost = data["changes"], data["cost"]
+    refused = changes["refused"]
     counts = ", ".join(
         f"{len(changes[k])} to {k}" for k in ("create", "update", "replace", "delete")
     )
+    verdict = f"REFUSED ({len(refused)})" if refused else "ok to deploy"
     lines = [
         f"preflight: stack {data['stack']} against {data['against']['ref']} "
-        f"({data['against']['commit'][:12]}): {counts}",
-        f"Settings changed: {', '.join(data['settings']) or 'none'}",
+        f"({data['against']['commit'][:12]}): {verdict}",
+        f"  {counts}; cost {cost['monthly_usd_change']:+.2f} USD/month "
+        f"({cost['monthly_usd_before']:.2f} -> {cost['monthly_usd_after']:.2f}, list prices)",
     ]
-    for kind in ("create", "update", "replace", "delete"):
-        for c in changes[kind]:
-            detail = "; ".join(c.get("forcedBy", [])) or ", ".join(c.get("properties", []))
-            lines.append(
-                f"  {kind:<7} {c['type']}  {c['name']}" + (f"  ({detail})" if detail else "")
-            )
-    lines += ["", f"Refused: {len(changes['refused'])}", *[f"  - {m}" for m in changes["refused"]]]
-    lines += [f"Warning: {w}" for w in data["warnings"]]
+    settings = data["settings"]
+    lines += _wrapped(
+        "; ".join(f"{s['key']}: {_shown(s['old'])} -> {_shown(s['new'])}" for s in settings)
+        or "none",
+        "Settings changed: ",
+        "  ",
+    )
+    if refused:
+        lines += ["", f"Refused ({len(refused)}): nothing is deployed until each is resolved"]
+        for message in refused:
+            lines += _wrapped(message, "  - ", "    ")
+    steps = sorted(
+        (
+            (c["step"], kind, c)
+            for kind in ("create", "update", "replace", "delete")
+            for c in changes[kind]
+        ),
+        key=lambda s: s[0],
+    )
+    if steps:
+        lines.append("")
+        lines += _wrapped(
+            "Changes, in the order `pulumi up` applies them (a replacement creates the new "
+            "resource first and deletes the old one at the end):",
+            "",
+            "",
+        )
+    for number, (_, kind, c) in enumerate(steps, start=1):
+        lines.append(f"  {number:>3}. {kind:<7} {c['type']}  {c['name']}")
+        forced = set(c.get("forcedBy", []))
+        for path, value in c.get("values", {}).items():
+            why = "  [forces the replacement]" if any(f.startswith(path) for f in forced) else ""
+            lines.append(f"         {path}: {_shown(value['old'])} -> {_shown(value['new'])}{why}")
+        for reason in sorted(r for r in forced if " comes from " in r or "provider" in r):
+            lines += _wrapped(reason, "         replaced because ", "           ")
+    for warning in data["warnings"]:
+        lines += _wrapped(warning, "Warning: ", "  ")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -28,7 +28,6 @@ REPLACE_ONCE_SET: dict[str, tuple[str, ...]] = {
 }
 UPDATES_CHANGE_OUTPUTS = frozenset(RULES["updatesChangeOutputs"])
 STATEFUL: dict[str, str] = RULES["stateful"]
-SUBNET = "aws:ec2/subnet:Subnet"
 
 
 @dataclass(frozen=True)
@@ -38,13 +37,22 @@ class Change:
     name: str
     properties: tuple[str, ...] = ()  # changed input paths (update, replace)
     forced_by: tuple[str, ...] = ()  # the replacement-forcing ones, and why (replace)
+    values: tuple[tuple[str, Any, Any], ...] = ()  # (path, old, new) of each changed property
+    step: int = 0  # its place in the order `pulumi up` applies the changes (1 first)
 
     def as_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"urn": self.urn, "type": self.type, "name": self.name}
+        found: dict[str, Any] = {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "step": self.step,
+        }
         if self.properties:
             found["properties"] = list(self.properties)
         if self.forced_by:
             found["forcedBy"] = list(self.forced_by)
+        if self.values:
+            found["values"] = {path: {"old": old, "new": new} for path, old, new in self.values}
         return found
 
 
@@ -58,7 +66,7 @@ class Review:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            kind: sorted((c.as_dict() for c in getattr(self, kind)), key=lambda c: c["urn"])
+            kind: [c.as_dict() for c in sorted(getattr(self, kind), key=lambda c: c.step)]
             for kind in ("create", "update", "replace", "delete")
         } | {"refused": list(self.refused)}
 
@@ -115,15 +123,10 @@ def _ignored(path: str, ignore_changes: Sequence[str]) -> bool:
     )
 
 
-def review(
-    before: Sequence[Registration],
-    after: Sequence[Registration],
-    allowed: Collection[str] = (),
-) -> Review:
+def review(before: Sequence[Registration], after: Sequence[Registration]) -> Review:
     """Classify every resource of `after` against `before` (matched by URN or alias), cascading
     replacements to what reads the replaced resources' outputs, and refuse replacing or deleting
-    protected and stateful resources (subnet deletes pass when `allowed` has
-    "network.availabilityZones", the removal of the last AZs)."""
+    protected and stateful resources."""
     old = {r.urn: r for r in before if r.custom}
     new = {r.urn: r for r in after if r.custom}
     matched: dict[str, Registration] = {}  # new urn -> old registration
@@ -133,17 +136,25 @@ def review(
                 matched[r.urn] = old[candidate]
                 break
     claimed = {r.urn for r in matched.values()}
-    result = Review(
-        create=[Change(r.urn, r.type, r.name) for u, r in new.items() if u not in matched],
-        delete=[Change(r.urn, r.type, r.name) for u, r in old.items() if u not in claimed],
-    )
+    result = Review()
     replaced: set[str] = set()
     rolled: set[str] = set()  # updated resources whose outputs change (launch template versions)
     graph = {u: {d for d in _inputs_from(r) if d in new} for u, r in new.items()}
-    for u in TopologicalSorter(graph).static_order():
+    # The engine's order: what a resource reads or waits for goes first; deletions (of what is
+    # gone, and of what was replaced) come last, dependents before what they depended on.
+    order = list(TopologicalSorter(graph).static_order())
+    old_graph = {u: {d for d in _inputs_from(r) if d in old} for u, r in old.items()}
+    deletions = [u for u in TopologicalSorter(old_graph).static_order() if u not in claimed]
+    steps = {u: i for i, u in enumerate([*order, *reversed(deletions)], start=1)}
+    result.delete = [
+        Change(u, old[u].type, old[u].name, step=steps[u]) for u in reversed(deletions)
+    ]
+    for u in order:
+        r = new[u]
         if u not in matched:
+            result.create.append(Change(u, r.type, r.name, step=steps[u]))
             continue
-        r, was = new[u], matched[u]
+        was = matched[u]
         paths = [
             p for p in changed_paths(was.inputs, r.inputs) if not _ignored(p, r.ignore_changes)
         ]
@@ -156,11 +167,13 @@ def review(
         ]
         # Mocked ids come from logical names, so a replacement's new id/ARN is not in the inputs:
         # a property that reads a replaced resource changes (unknown until it exists).
+        unknown: dict[str, str] = {}  # path -> the replaced resource it reads
         for prop, sources in r.property_dependencies.items():
             if from_replaced := [s for s in sources if s in replaced]:
                 outputs = {v for s in from_replaced for v in _strings(new[s].outputs)}
                 reading = _reading(r.inputs.get(prop), outputs, prop) or [prop]
                 paths += reading
+                unknown |= dict.fromkeys(reading, new[from_replaced[0]].name)
                 if forcing(r.type, reading, r.replace_on_changes):
                     reasons.append(f"{prop} comes from replaced {new[from_replaced[0]].name}")
             elif rolled & set(sources):
@@ -168,14 +181,25 @@ def review(
         if _provider_urn(r) in replaced:
             reasons.append("its Kubernetes provider is replaced")
         paths = sorted(set(paths))
+        values = tuple(
+            (
+                p,
+                _value_at(was.inputs, p),
+                f"(known once {unknown[p]} is replaced)"
+                if p in unknown
+                else _value_at(r.inputs, p),
+            )
+            for p in paths
+        )
+        change = Change(u, r.type, r.name, tuple(paths), tuple(reasons), values, steps[u])
         if reasons:
             replaced.add(u)
-            result.replace.append(Change(u, r.type, r.name, tuple(paths), tuple(reasons)))
+            result.replace.append(change)
         elif paths:
-            result.update.append(Change(u, r.type, r.name, tuple(paths)))
+            result.update.append(change)
             if r.type in UPDATES_CHANGE_OUTPUTS:
                 rolled.add(u)
-    result.refused = _refused(result, old, matched, allowed)
+    result.refused = _refused(result, old, matched)
     return result
 
 
@@ -225,7 +249,6 @@ def _refused(
     result: Review,
     old: Mapping[str, Registration],
     matched: Mapping[str, Registration],
-    allowed: Collection[str],
 ) -> list[str]:
     """One message per (action, type) that destroys what must be kept: protected resources
     (`pulumi up` would stop there, after applying what came before) and stateful ones."""
@@ -234,18 +257,15 @@ def _refused(
     for change in result.replace:
         was = matched[change.urn]
         if was.protect or change.type in STATEFUL:
-            groups[("replaces", change.type)].append(
-                f"{change.name} ({'; '.join(change.forced_by)})"
-            )
+            groups[("replaces", change.type)].append(change.name)
             protected |= {change.type} if was.protect else set()
     for change in result.delete:
         was = old[change.urn]
-        last_zones_removed = change.type == SUBNET and "network.availabilityZones" in allowed
-        if was.protect or (change.type in STATEFUL and not last_zones_removed):
+        if was.protect or change.type in STATEFUL:
             groups[("deletes", change.type)].append(change.name)
             protected |= {change.type} if was.protect else set()
     return [
-        f"{action} {len(names)} {typ}: {', '.join(sorted(names))}: "
+        f"{action} {len(names)} {typ} ({_some(sorted(names))}): "
         f"{STATEFUL.get(typ, 'a protected resource')} would be lost"
         + (
             " (protected: pulumi up stops there, after what came before it)"
@@ -254,3 +274,9 @@ def _refused(
         )
         for (action, typ), names in sorted(groups.items())
     ]
+
+
+def _some(names: Sequence[str], shown: int = 3) -> str:
+    """The first names and how many more: a refusal stays one readable line."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")

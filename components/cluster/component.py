@@ -25,8 +25,22 @@ from components.base.iam import (
 )
 from components.cluster import iam
 from components.cluster.kubeconfig import kubeconfig
-from components.cluster.settings import ClusterSettings
+from components.cluster.settings import ClusterSettings, EndpointAccessSettings
 from components.network.component import Network
+
+
+class KubernetesVersions(Protocol):
+    """What this update sends to EKS (components.stack.upgrade.Versions): they differ from the
+    setting during a rollback, which moves the node groups first."""
+
+    @property
+    def control_plane(self) -> str: ...
+
+    @property
+    def nodes(self) -> str: ...
+
+    @property
+    def table(self) -> str: ...  # the version-table row add-ons (and charts) come from
 
 
 class ComputeMode(Protocol):
@@ -54,13 +68,15 @@ class Cluster(PlatformComponent):
         network: Network,
         stack: StackContext,
         *,
-        kubernetes_version: str,
+        versions: KubernetesVersions,
         compute: ComputeMode,
         addons: AddonSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("Cluster", name, stack, opts)
-        self.kubernetes_version = kubernetes_version
+        self.node_version = versions.nodes
+        # Overrides EKS's upgrade readiness checks (and PDBs, for node groups) in this update.
+        self.force_upgrade = True if settings.force_upgrade else None
         auto = compute.auto_mode
         cluster_name = stack.cluster_name
         log_group_name = f"/aws/eks/{cluster_name}/cluster"
@@ -95,7 +111,8 @@ class Cluster(PlatformComponent):
         cluster = aws.eks.Cluster(
             self.child_name("cluster"),
             name=cluster_name,
-            version=kubernetes_version,
+            version=versions.control_plane,
+            force_update_version=self.force_upgrade,
             role_arn=role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
                 subnet_ids=list(subnets),
@@ -169,7 +186,7 @@ class Cluster(PlatformComponent):
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,
-            kubernetes_version=kubernetes_version,
+            kubernetes_version=versions.table,
             auto_mode=auto,
             oidc_provider_arn=oidc.arn,
             oidc_issuer_url=issuer_url,
@@ -191,6 +208,7 @@ class Cluster(PlatformComponent):
 
         self.arn = cluster.arn
         self.security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self._endpoint_access(settings.endpoint_access)
         self.control_plane_log_group = log_group_name
         certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
         self.kubeconfig = pulumi.Output.secret(
@@ -210,6 +228,28 @@ class Cluster(PlatformComponent):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+    def _endpoint_access(self, access: EndpointAccessSettings) -> None:
+        """TCP 443 to the private endpoint from a runner's or bastion's security group, or a
+        connected network: the cluster security group, which the endpoint's ENIs carry, admits
+        only itself otherwise (EKS user guide, cluster-endpoint.html, read 2026-12-06)."""
+        sources = [
+            ("group", g, {"referenced_security_group_id": g}) for g in access.security_group_ids
+        ]
+        sources += [("cidr", c, {"cidr_ipv4": c}) for c in access.cidrs]
+        for kind, source, peer in sources:
+            label = source.replace("/", "-").replace(".", "-")
+            aws.vpc.SecurityGroupIngressRule(
+                self.child_name(f"api-from-{label}"),
+                security_group_id=self.security_group_id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description=f"Kubernetes API from {kind} {source} (cluster.endpointAccess)",
+                tags=self._tags(f"{self.stack.cluster_name}-api-from-{label}"),
+                opts=self._child(),
+                **peer,
+            )
 
     def _role(
         self, label: str, trust: dict, policies: Sequence[str]

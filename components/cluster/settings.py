@@ -8,11 +8,66 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from components.base.config import Check, setting
+from components.base.config import Check, section, setting
 from components.base.config.kinds import Boolean, Strings
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
+# Where a connected network (peering, VPN, Transit Gateway) reaches a private endpoint from.
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+
+
+@dataclass(frozen=True)
+class EndpointAccessSettings:
+    """Who may open TCP 443 to the private API endpoint besides the cluster itself: the EKS user
+    guide's "allow ingress traffic on port 443 from your bastion host" / "from your connected
+    network" on the cluster security group (cluster-endpoint.html, "Accessing a private only
+    API server", read 2026-12-06)."""
+
+    security_group_ids: tuple[str, ...] = setting(
+        "securityGroupIds",
+        Strings(doc="list of security group ids"),
+        default=(),
+        doc="Security groups (of this VPC or a peered one) whose members reach the private API "
+        "endpoint on 443: a CI runner's or a bastion's.",
+    )
+    cidrs: tuple[str, ...] = setting(
+        "cidrs",
+        Strings(doc="list of private IPv4 CIDRs"),
+        default=(),
+        doc="Private networks (VPN, peering, Transit Gateway) that reach the private API endpoint "
+        "on 443; public addresses go in `publicAccessCidrs`.",
+    )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.security_group_ids or self.cidrs)
+
+    def checked(self, check: Check) -> EndpointAccessSettings:
+        if bad := [g for g in self.security_group_ids if not SECURITY_GROUP_ID.match(g)]:
+            check.fail(
+                "securityGroupIds",
+                list(self.security_group_ids),
+                f"security group ids like sg-0123456789abcdef0 (not {bad})",
+            )
+        for cidr in self.cidrs:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError:
+                check.fail("cidrs", list(self.cidrs), f"IPv4 CIDRs ({cidr!r} is not one)")
+                continue
+            if network.version != 4 or not any(network.subnet_of(r) for r in PRIVATE_RANGES):
+                check.fail(
+                    "cidrs",
+                    list(self.cidrs),
+                    f"private IPv4 ranges (10/8, 172.16/12, 192.168/16, 100.64/10); {cidr} is "
+                    "not: a public network reaches the API through publicAccessCidrs",
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -42,6 +97,17 @@ class ClusterSettings:
         Boolean(),
         default=False,
         doc="Pulumi `protect` on the cluster: a replace or destroy fails until unprotected (on in prod).",
+    )
+    endpoint_access: EndpointAccessSettings = section("endpointAccess", EndpointAccessSettings)
+    force_upgrade: bool = setting(
+        "forceUpgrade",
+        Boolean(),
+        default=False,
+        doc="For the one `pulumi up` that changes the Kubernetes version: override EKS's "
+        "upgrade-blocking readiness checks (upgrade insights with ERROR) and a "
+        "PodDisruptionBudget that blocks a node group's rolling update (`force_update_version` "
+        "of the cluster and the node groups). Refused on an update that changes no version, so "
+        "it cannot stay on by accident.",
     )
     admin_principal_arns: tuple[str, ...] = setting(
         "adminPrincipalArns",

@@ -51,7 +51,7 @@ class NetworkSettings:
         Integer(2, MAX_AZS),
         default=3,
         doc="Number of AZs for a new stack: the first regular AZs (no Local or Wavelength Zones) "
-        "the region offers to EKS. Once deployed the AZs are kept; only the last can be removed.",
+        "the region offers to EKS. Once deployed the AZs are kept: EKS refuses adding or removing one.",
     )
     availability_zones: tuple[str, ...] = setting(
         "availabilityZones",

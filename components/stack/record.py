@@ -1,15 +1,19 @@
 """What each deployment records in the stack output `deployment`: the settings that AWS does not
-let change freely once resources exist. Read back by the next `pulumi up` and by the change review."""
+let change freely once resources exist, and the versions this update sent to EKS. Read back by
+the next `pulumi up` and by the change review."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.base.config.pulumi_config import DEPLOYMENT_OUTPUT
 from components.stack.settings import Settings
+from components.stack.upgrade import Upgrade, Versions
 
-OUTPUT = "deployment"  # the stack output that holds the record
+OUTPUT = DEPLOYMENT_OUTPUT  # the stack output that holds the record
 
 
 @dataclass(frozen=True)
@@ -17,13 +21,27 @@ class Deployment:
     availability_zones: tuple[str, ...]
     vpc_cidr: str
     subnet_prefixes: Mapping[str, int]  # tier -> prefix length, as the subnet plan laid them out
-    kubernetes_version: str
+    kubernetes_version: str  # the setting
     compute_mode: str
     cluster_name: str
     deployer: str = ""  # who holds the controllers' cluster-admin entry ("" when they are off)
+    versions: Versions | None = None  # None: as the setting (what older records imply)
+    force_upgrade: bool = False  # cluster.forceUpgrade was on for this update
+
+    @property
+    def running(self) -> Versions:
+        """The versions EKS runs after this deployment."""
+        k = self.kubernetes_version
+        return self.versions or Versions(k, k, k)
 
     @classmethod
-    def of(cls, settings: Settings, zones: Sequence[str], deployer: str = "") -> Deployment:
+    def of(
+        cls,
+        settings: Settings,
+        zones: Sequence[str],
+        deployer: str = "",
+        versions: Versions | None = None,
+    ) -> Deployment:
         plan = settings.network.plan
         assert plan is not None, "validated settings always have a subnet plan"
         return cls(
@@ -38,9 +56,12 @@ class Deployment:
             compute_mode=settings.compute.mode,
             cluster_name=settings.cluster_name,
             deployer=deployer,
+            versions=versions,
+            force_upgrade=settings.cluster.force_upgrade,
         )
 
     def as_output(self) -> dict[str, Any]:
+        v = self.running
         return {
             "availabilityZones": list(self.availability_zones),
             "vpcCidr": self.vpc_cidr,
@@ -49,20 +70,52 @@ class Deployment:
             "computeMode": self.compute_mode,
             "clusterName": self.cluster_name,
             "deployer": self.deployer,
+            "versions": {
+                "controlPlane": v.control_plane,
+                "nodes": v.nodes,
+                "table": v.table,
+                # (absent when none: a null in a map may not survive a stack output)
+                **(
+                    {"upgrade": {"from": v.upgrade.from_version, "on": v.upgrade.on.isoformat()}}
+                    if v.upgrade
+                    else {}
+                ),
+            },
+            "forceUpgrade": self.force_upgrade,
         }
 
     @classmethod
     def from_output(cls, data: Mapping[str, Any]) -> Deployment:
-        """The record as `as_output` wrote it; ValueError naming what is missing or malformed."""
+        """The record as `as_output` wrote it, or as an older version of this program did; a
+        ValueError naming what is missing or malformed."""
         try:
+            kubernetes = str(data["kubernetesVersion"])
             return cls(
                 availability_zones=tuple(str(z) for z in data["availabilityZones"]),
                 vpc_cidr=str(data["vpcCidr"]),
                 subnet_prefixes={str(k): int(v) for k, v in data["subnetPrefixes"].items()},
-                kubernetes_version=str(data["kubernetesVersion"]),
+                kubernetes_version=kubernetes,
                 compute_mode=str(data["computeMode"]),
                 cluster_name=str(data["clusterName"]),
                 deployer=str(data.get("deployer") or ""),  # records before the controllers' access
+                versions=_versions(data.get("versions"), kubernetes),
+                force_upgrade=bool(data.get("forceUpgrade", False)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a deployment record ({type(error).__name__}: {error})") from None
+
+
+def _versions(data: Mapping[str, Any] | None, kubernetes: str) -> Versions:
+    """The running versions; a record from before they were recorded ran the setting everywhere
+    and says nothing of its last upgrade."""
+    if data is None:
+        return Versions(kubernetes, kubernetes, kubernetes, None, upgrade_known=False)
+    upgrade = data.get("upgrade")
+    return Versions(
+        control_plane=str(data["controlPlane"]),
+        nodes=str(data["nodes"]),
+        table=str(data["table"]),
+        upgrade=Upgrade(str(upgrade["from"]), dt.date.fromisoformat(upgrade["on"]))
+        if upgrade
+        else None,
+    )

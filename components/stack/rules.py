@@ -1,18 +1,20 @@
 """The changes to a deployed stack that must not reach AWS: those AWS rejects after part of the
 change was applied, and those that destroy what the stack holds. Pure: the previous and the new
-`Deployment` in, one message per refused change out, each naming the setting and why.
+`Deployment` in, one message per refused change out, each naming the setting, why, and what to do
+instead. Each rule cites where AWS says so.
 
 `allowDisruptiveChanges` lifts only the refusals listed in DISRUPTIVE_CHANGES (changes AWS
-accepts but that delete things on purpose); what AWS rejects cannot be allowed."""
+accepts but that delete or undo things on purpose); what AWS rejects cannot be allowed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 from components.base.config import PROJECT
-from components.cluster.versions import minor
 from components.stack.record import Deployment
 from components.stack.settings import DISRUPTIVE_CHANGES
+from components.stack.upgrade import plan_versions
 
 PREFIX_KEYS = {
     "private": "network.privateSubnetPrefix",
@@ -21,15 +23,28 @@ PREFIX_KEYS = {
 }
 
 
-def refusals(previous: Deployment, current: Deployment, allowed: Collection[str] = ()) -> list[str]:
+def refusals(
+    previous: Deployment,
+    current: Deployment,
+    allowed: Collection[str] = (),
+    today: dt.date | None = None,
+) -> list[str]:
     """Every refused change from `previous` to `current`; empty when the update is safe."""
     assert set(allowed) <= set(DISRUPTIVE_CHANGES), "allowed changes are validated settings"
+    versions = plan_versions(
+        previous.running,
+        current.kubernetes_version,
+        allowed,
+        today or dt.date.today(),
+        managed_nodes=current.compute_mode == "managed",
+    )
     found = [
         *_cluster_name(previous, current),
         *_vpc_cidr(previous, current),
         *_subnet_prefixes(previous, current),
-        *_zones(previous, current, "network.availabilityZones" in allowed),
-        *_kubernetes_version(previous, current),
+        *_zones(previous, current),
+        *versions.refusals,
+        *_force_upgrade(previous, current),
     ]
     if (
         previous.deployer
@@ -102,45 +117,25 @@ def _subnet_prefixes(previous: Deployment, current: Deployment) -> list[str]:
     ]
 
 
-def _zones(previous: Deployment, current: Deployment, removal_allowed: bool) -> list[str]:
+def _zones(previous: Deployment, current: Deployment) -> list[str]:
     before, after = previous.availability_zones, current.availability_zones
     if before == after:
         return []
-    key = "network.availabilityZones"
     if added := [z for z in after if z not in before]:
-        return [
-            _message(
-                key,
-                list(before),
-                list(after),
-                f"adds {added}: EKS keeps the control plane in the AZs it was created with ('All "
-                "subnets that you add must be in the same set of AZs as originally provided', EKS "
-                "network requirements), so the cluster update fails after the new subnets exist. "
-                "More AZs need a new cluster (a new stack)",
-            )
-        ]
-    if before[: len(after)] != after:
-        return [
-            _message(
-                key,
-                list(before),
-                list(after),
-                "AZs keep their place in the subnet plan; removing or reordering any but the last "
-                "renumbers the subnets after it, and their replacements overlap the subnets they "
-                "replace. Only the last AZs can be removed",
-            )
-        ]
-    if removal_allowed:
-        return []
-    removed = list(before[len(after) :])
+        why = f"adds {added}"
+    elif removed := [z for z in before if z not in after]:
+        why = f"removes {removed}"
+    else:
+        why = "reorders them (each AZ's subnets have their place in the plan)"
     return [
         _message(
-            key,
+            "network.availabilityZones",
             list(before),
             list(after),
-            f"removes {removed}: their subnets, NAT gateways and route tables are deleted, nodes "
-            "there are drained and EBS volumes there can no longer be attached. Move stateful "
-            f'workloads first, then add "{key}" to {PROJECT}:allowDisruptiveChanges',
+            f'{why}: EKS keeps the control plane in the AZs it was created with ("All subnets '
+            'that you add must be in the same set of AZs as originally provided", EKS network '
+            "requirements; aws/containers-roadmap#170), so the cluster update would fail after "
+            f"the network changed. Keep {list(before)}; other AZs need a new stack",
         )
     ]
 
@@ -167,15 +162,15 @@ def _compute_mode(previous: Deployment, current: Deployment, allowed: bool) -> l
     return [_message("compute.mode", before, after, why)]
 
 
-def _kubernetes_version(previous: Deployment, current: Deployment) -> list[str]:
-    before, after = previous.kubernetes_version, current.kubernetes_version
-    if minor(after) < minor(before):
-        why = "EKS cannot downgrade a cluster. Keep the version"
-    elif minor(after) > minor(before) + 1:
-        why = (
-            "EKS upgrades one minor version at a time: deploy "
-            f"1.{minor(before) + 1} first, then each next minor (docs/day2.md, upgrade runbook)"
-        )
-    else:
+def _force_upgrade(previous: Deployment, current: Deployment) -> list[str]:
+    before, after = previous.running, current.running
+    if not current.force_upgrade or (before.control_plane, before.nodes) != (
+        after.control_plane,
+        after.nodes,
+    ):
         return []
-    return [_message("kubernetesVersion", before, after, why)]
+    return [
+        f"{PROJECT}:cluster.forceUpgrade: true: this update changes no Kubernetes version, and "
+        "forcing is for the one update that does (it overrides EKS's upgrade readiness checks "
+        "and PodDisruptionBudgets). Remove it"
+    ]

@@ -68,7 +68,7 @@ LOG_RETENTION_DAYS = (
 # (day2/rules.py says what each one deletes).
 DISRUPTIVE_CHANGES = (
     "compute.mode",
-    "network.availabilityZones",
+    "kubernetesVersion",
     "controllers.deployerPrincipalArn",
 )
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -123,9 +123,10 @@ class Settings:
         Text(),
         default=versions.DEFAULT_VERSION,
         doc="The one version for control plane, node groups and add-on versions "
-        "(`components/addons/versions.json`). Must be in EKS standard support (list in "
-        "`policy/eks_policies/eks_versions.json`); warns 60 days before support ends. Once "
-        "deployed: up one minor at a time, never down.",
+        "(`components/addons/versions.json`). A new stack starts on a version in EKS standard "
+        "support (`policy/eks_policies/eks_versions.json`); warns 60 days before support ends. "
+        "Once deployed: up one minor at a time; down one minor (a rollback, within 7 days of "
+        "the upgrade) only with `allowDisruptiveChanges`.",
     )
     log_retention_days: int = setting(
         "logRetentionDays",
@@ -208,6 +209,17 @@ class Settings:
         refuse_without_egress(self.controllers, self.network.nat_mode, check.nested("controllers"))
         if self.compute.auto_mode:
             refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
+        if self.controllers.enabled and not (
+            self.cluster.public_access_cidrs or self.cluster.endpoint_access.any
+        ):
+            check.problem(
+                "controllers.enabled",
+                True,
+                "`pulumi up` then talks to the Kubernetes API, and the private endpoint admits "
+                "only the cluster itself: set cluster.endpointAccess.securityGroupIds (the deploy "
+                "runner's security group) or cluster.endpointAccess.cidrs (a connected network), "
+                "or cluster.publicAccessCidrs (docs/controllers.md)",
+            )
         return dataclasses.replace(
             self,
             stack=stack,

@@ -9,9 +9,11 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.sync_await import _ensure_event_loop
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,33 @@ def alias_urns(request: Any, stack: str, project: str) -> tuple[str, ...]:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps each registration's inputs, parent, dependencies and options."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks, stack: str, project: str) -> None:
+    def __init__(
+        self,
+        mocks: pulumi_mocks.Mocks,
+        stack: str,
+        project: str,
+        last_outputs: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(mocks)
         self.stack, self.project = stack, project
         self.registrations: list[Registration] = []
+        self.last_outputs = dict(last_outputs or {})  # the stack's outputs from its last update
+        self.stack_references: list[str] = []  # the stacks read, as the engine would
+
+    def ReadResource(self, request: Any) -> Any:
+        if request.type != STACK_REFERENCE_TYPE:
+            return super().ReadResource(request)
+        # The engine answers a StackReference from the referenced stack's last checkpoint; only
+        # the stack itself is known here (a new stack has no outputs).
+        _ensure_event_loop()
+        name = rpc.deserialize_properties(request.properties).get("name")
+        self.stack_references.append(name)
+        own = name.split("/")[-1] == self.stack
+        state = {"name": name, "outputs": self.last_outputs if own else {}, "secretOutputNames": []}
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, name, state)
+        props = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # MockMonitor puts the root stack's type in front of top-level resources and chains only

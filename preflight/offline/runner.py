@@ -17,7 +17,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from components.base.config import PROJECT
 from components.base.config.merge import deep_merge
-from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
+from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
 from preflight.offline.mocked_aws import MockedCloud
 from preflight.offline.recorder import RecordingMonitor, Registration, ancestors
 
@@ -101,9 +101,9 @@ def run_program(
 
     `overrides` are project config values keyed without the "eks-platform:" prefix (or full
     "namespace:key" keys); objects are merged into the stack file's objects (a None value
-    removes the key). `deployed` is the last deployment's `deployment` output, as
-    `./scripts/up` hands it to `pulumi up` (None: a stack never deployed); `zone_states` changes
-    AWS's AZ answer. Exceptions the program raises (such as a SettingsError) propagate.
+    removes the key). `deployed` is the last deployment's `deployment` output, which the program
+    reads from its own stack (None: a stack never deployed); `zone_states` changes AWS's AZ
+    answer. Exceptions the program raises (such as a SettingsError) propagate.
     """
     config = stack_config(stack, project_dir)
     for key, value in (overrides or {}).items():
@@ -114,7 +114,8 @@ def run_program(
         else:
             config[full] = _drop_nones(merged)
     cloud = MockedCloud(config.get("aws:region", "us-east-1"), zone_states=zone_states)
-    monitor = RecordingMonitor(cloud, stack, PROJECT)
+    last_outputs = {DEPLOYMENT_OUTPUT: dict(deployed)} if deployed is not None else {}
+    monitor = RecordingMonitor(cloud, stack, PROJECT, last_outputs)
     warnings = _WarningCollector()
     logger = logging.getLogger(f"offline.{stack}")
     logger.handlers = [warnings]
@@ -130,15 +131,13 @@ def run_program(
         exported = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
         return pulumi.Output.all(**exported).apply(run.outputs.update)
 
-    previous = os.environ.pop(DEPLOYED_ENVIRONMENT, None)
-    if deployed is not None:
-        os.environ[DEPLOYED_ENVIRONMENT] = json.dumps(deployed)
+    # A record handed in by the caller would win over the stack's own: this run reads its own.
+    handed_in = os.environ.pop(DEPLOYED_ENVIRONMENT, None)
     try:
         pulumi.runtime.test(program)()
     finally:
-        os.environ.pop(DEPLOYED_ENVIRONMENT, None)
-        if previous is not None:
-            os.environ[DEPLOYED_ENVIRONMENT] = previous
+        if handed_in is not None:
+            os.environ[DEPLOYED_ENVIRONMENT] = handed_in
     run.registrations = list(monitor.registrations)
     run.warnings = warnings.messages
     run.invokes = list(cloud.invokes)

@@ -62,6 +62,7 @@ AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
 AUTO_WITH_STORAGE_CLASS = {
     **AUTO_MODE,
     "controllers": {"enabled": True, "loadBalancerController": False, "karpenter": False},
+    "cluster": {"endpointAccess": {"securityGroupIds": ["sg-0123456789abcdef0"]}},
 }
 OPTIONS = {
     "prod-every-option": ("prod", EVERY_OPTION),

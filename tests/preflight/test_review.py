@@ -122,11 +122,14 @@ def test_a_forcing_property_replaces_and_the_replacement_cascades():
     assert found.replace[1].forced_by == ("vpcId comes from replaced vpc",)
     assert found.replace[2].forced_by == ("subnetIds comes from replaced private-a",)
     assert found.refused == [
-        "replaces 1 aws:ec2/subnet:Subnet: private-a (vpcId comes from replaced vpc): subnets hold "
-        "the nodes, the control plane's ENIs and load balancers would be lost",
-        "replaces 1 aws:ec2/vpc:Vpc: vpc (cidrBlock changes): the network everything runs in would "
-        "be lost",
+        "replaces 1 aws:ec2/subnet:Subnet (private-a): subnets hold the nodes, the control "
+        "plane's ENIs and load balancers would be lost",
+        "replaces 1 aws:ec2/vpc:Vpc (vpc): the network everything runs in would be lost",
     ]
+    # Old and new values of each changed property; what reads a replaced resource is unknown
+    # until that one exists.
+    assert found.replace[0].values == (("cidrBlock", "10.0.0.0/16", "10.1.0.0/16"),)
+    assert found.replace[1].values == (("vpcId", "vpc-id", "(known once vpc is replaced)"),)
 
 
 def test_a_launch_template_change_is_a_new_version_that_rolls_the_group():
@@ -159,10 +162,52 @@ def test_deleting_stateful_or_protected_resources_is_refused():
         "deletes 1 aws",  # the protected launch template
         "deletes 1 aws",  # the subnet
     ]
-    assert "protected: pulumi up stops there" in found.refused[0]
-    # Removing the last AZs on purpose lets subnet deletes through; protection still holds.
-    allowed = review([VPC, SUBNET, kept, GROUP], [VPC, GROUP], ("network.availabilityZones",))
-    assert len(allowed.refused) == 1 and "launchTemplate" in allowed.refused[0]
+    assert found.refused[0].endswith(
+        "(protected: pulumi up stops there, after what came before it)"
+    )
+    assert "protected" not in found.refused[1]  # stateful, not protected
+
+
+def test_replacing_a_protected_resource_says_pulumi_up_stops_there():
+    protected = dataclasses.replace(TEMPLATE, protect=True)
+    described = changed(protected, description="other")  # updated in place: nothing lost
+    assert review([protected], [described]).refused == []
+    kms = resource("aws:kms/key:Key", "key", {"customerMasterKeySpec": "A"}, protect=True)
+    [message] = review([kms], [changed(kms, customerMasterKeySpec="B")]).refused
+    assert message.startswith("replaces 1 aws:kms/key:Key (key): data encrypted with the key")
+    assert message.endswith("(protected: pulumi up stops there, after what came before it)")
+
+
+CLUSTER = resource(
+    "aws:eks/cluster:Cluster", "eks-cluster", {"name": "eks-platform-dev", "version": "1.35"}
+)
+
+
+def test_replacing_an_unprotected_cluster_is_refused_too():
+    [message] = review([CLUSTER], [changed(CLUSTER, name="other")]).refused
+    assert message == (
+        "replaces 1 aws:eks/cluster:Cluster (eks-cluster): the cluster and every workload in it "
+        "would be lost"
+    )
+
+
+def test_a_new_principal_on_an_access_entry_is_a_replacement():
+    entry = resource(
+        "aws:eks/accessEntry:AccessEntry",
+        "access",
+        {"clusterName": "c", "principalArn": "arn:aws:iam::1:role/a", "type": "STANDARD"},
+    )
+    found = review([entry], [changed(entry, principalArn="arn:aws:iam::1:role/b")])
+    assert kinds(found)["replace"] == ["access"] and found.update == []
+    assert found.replace[0].forced_by == ("principalArn changes",)
+
+
+def test_changes_come_in_the_engine_s_order_deletions_last():
+    found = review(BASE, [changed(VPC, cidrBlock="10.1.0.0/16"), SUBNET, GROUP])
+    steps = sorted((c.step, c.name) for kind in ("replace", "delete") for c in getattr(found, kind))
+    # What is read first (vpc, then the subnet, then the group), the deletion at the end.
+    assert [name for _, name in steps] == ["vpc", "private-a", "system", "lt"]
+    assert found.as_dict()["replace"][0]["step"] == 1
 
 
 def test_a_replaced_provider_replaces_what_it_manages():

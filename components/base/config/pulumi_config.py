@@ -13,6 +13,8 @@ from components.base.config.problems import PROJECT
 # The last deployment's record (the stack output `deployment`, as JSON), which `./scripts/up` and
 # the deploy workflow hand to `pulumi up`: the program's one input besides the stack's config.
 DEPLOYED_ENVIRONMENT = "EKS_PLATFORM_DEPLOYED"
+# The stack output that holds that record (components/stack/record.py writes it).
+DEPLOYMENT_OUTPUT = "deployment"
 
 
 def current_config() -> dict[str, object]:

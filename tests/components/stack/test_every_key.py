@@ -4,6 +4,7 @@ each choice accepted exactly and its near misses refused; the key is named every
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -14,7 +15,12 @@ from components.base.config.declare import Declared, walk
 from components.base.config.kinds import Boolean, Integer, OneOf, Text
 from components.stack.settings import Settings, load_settings
 
-OWNER = {"owner": "platform-team"}
+# The owner, and a runner that reaches the API endpoint, so that `controllers.enabled` alone
+# makes a valid document too.
+BASE_DOCUMENT = {
+    "owner": "platform-team",
+    "cluster": {"endpointAccess": {"securityGroupIds": ["sg-0123456789abcdef0"]}},
+}
 ITEM_REQUIRED = {"nodeGroups": {"name": "system"}, "taints": {"key": "dedicated"}}
 ADDON = "metrics-server"  # optional: every override key may be set on it
 
@@ -28,8 +34,8 @@ def concrete(key: str) -> str:
 
 
 def document(key: str, value: Any) -> dict[str, Any]:
-    """The owner and `key` set to `value`; list items get their required keys."""
-    raw: dict[str, Any] = dict(OWNER)
+    """The base document and `key` set to `value`; list items get their required keys."""
+    raw: dict[str, Any] = copy.deepcopy(BASE_DOCUMENT)
     node = raw
     *parents, last = concrete(key).split(".")
     for part in parents:
@@ -151,9 +157,14 @@ def test_retention_is_declared_with_exactly_cloudwatchs_values():
 
 def test_every_cloudwatch_retention_is_accepted_and_its_neighbours_refused():
     for days in CLOUDWATCH_RETENTION_DAYS:
-        assert load_settings({**OWNER, "logRetentionDays": days}, "dev").log_retention_days == days
         assert (
-            load_settings({**OWNER, "logRetentionDays": str(days)}, "dev").log_retention_days
+            load_settings({**BASE_DOCUMENT, "logRetentionDays": days}, "dev").log_retention_days
+            == days
+        )
+        assert (
+            load_settings(
+                {**BASE_DOCUMENT, "logRetentionDays": str(days)}, "dev"
+            ).log_retention_days
             == days
         )
         for neighbour in {days - 1, days + 1} - set(CLOUDWATCH_RETENTION_DAYS):

@@ -123,7 +123,10 @@ def test_version_near_end_of_support_warns():
 
 
 def test_auto_mode_refuses_the_controllers_it_already_runs():
-    found = problems({"compute": {"mode": "auto"}, "controllers": {"enabled": True}})
+    runner = {"endpointAccess": {"cidrs": ["10.99.0.0/24"]}}
+    found = problems(
+        {"compute": {"mode": "auto"}, "controllers": {"enabled": True}, "cluster": runner}
+    )
     assert found == [
         "eks-platform:controllers.loadBalancerController = true: must be false when compute.mode "
         "is 'auto': Auto Mode already runs load balancing",
