@@ -102,8 +102,11 @@ class PlatformComponent(pulumi.ComponentResource):
     def add_key(
         self, label: str, contents: str, alias_purpose: str, policy: iam.Document
     ) -> aws.kms.Key:
-        """A rotating KMS key `<component>-<label>` for `contents`, with its stack alias. Keys
-        are protected and retained on delete: losing one loses what it encrypted."""
+        """A rotating KMS key `<component>-<label>` for `contents`, with its stack alias. Keys are
+        protected: a replacement would lose what they encrypt. On `pulumi destroy` a key stays
+        exactly when the stack keeps its log groups (`retainLogsOnDestroy`): what else a key here
+        encrypts (Kubernetes secrets, alarm messages) goes with the stack, so otherwise it is
+        scheduled for deletion (30 days, cancellable) instead of piling up at 1 USD a month."""
         stack, name = self.stack, self.child_name(label)
         key = aws.kms.Key(
             name,
@@ -112,7 +115,7 @@ class PlatformComponent(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=iam.to_json(policy),
             tags={**stack.tags, "Name": stack.key_alias(alias_purpose).removeprefix("alias/")},
-            opts=self._child(protect=True, retain_on_delete=True),
+            opts=self._child(protect=True, retain_on_delete=stack.retain_logs_on_destroy),
         )
         aws.kms.Alias(
             name, name=stack.key_alias(alias_purpose), target_key_id=key.key_id, opts=self._child()
@@ -137,8 +140,8 @@ class PlatformComponent(pulumi.ComponentResource):
     ) -> tuple[aws.kms.Key, list[aws.cloudwatch.LogGroup]]:
         """CloudWatch log groups `group_names` under one rotating KMS key of their own, with the
         stack's retention. Audit data: the key and the groups are protected (a replace fails
-        instead of deleting them); the key is retained on delete, the groups only when the
-        stack's `retainLogsOnDestroy` says so (a retained group's name stays taken, so the next
+        instead of deleting them); both are retained on delete when the stack's
+        `retainLogsOnDestroy` says so (a retained group's name stays taken, so the next
         `pulumi up` of the same stack fails until it is deleted: docs/day2.md 'Destroy')."""
         stack = self.stack
         key = self.add_key(

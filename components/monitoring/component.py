@@ -37,11 +37,15 @@ class Monitoring(PlatformComponent):
         super().__init__("Monitoring", name, stack, opts)
         self._addons = addons
         cluster_name = stack.cluster_name
+        alarm_prefix = f"{cluster_name}-"  # every alarm's name, which the topic key trusts
         topic = aws.sns.Topic(
             self.child_name("alarms"),
             display_name=f"EKS {cluster_name} alarms",
             kms_master_key_id=self.add_key(
-                "alarms-key", "the alarm topic", "alarms", alarm_topic_key_policy(stack.aws)
+                "alarms-key",
+                "the alarm topic",
+                "alarms",
+                alarm_topic_key_policy(stack.aws, alarm_prefix),
             ).arn,
             tags=self._tags(f"{cluster_name}-alarms"),
             opts=self._moved("alarms"),
@@ -58,7 +62,7 @@ class Monitoring(PlatformComponent):
         alarms = [
             aws.cloudwatch.MetricAlarm(
                 self.child_name(spec.key),
-                name=f"{cluster_name}-{spec.key}",
+                name=f"{alarm_prefix}{spec.key}",
                 alarm_description=spec.description,
                 namespace=spec.namespace,
                 metric_name=spec.metric,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from components.base.context import AwsContext
-from components.base.iam import Document, account_administers_key, document
+from components.base.iam import Document, account_administers_key, document, from_this_account
 
 
-def alarm_topic_key_policy(ctx: AwsContext) -> Document:
-    """The account administers the key (IAM policies decide who may use it) and CloudWatch alarms
-    may use it to publish to the encrypted topic. Alarms cannot use the AWS managed alias/aws/sns
-    key, whose policy cannot be changed to allow them (AWS re:Post "configure a CloudWatch alarm
-    with an encrypted SNS topic")."""
+def alarm_topic_key_policy(ctx: AwsContext, alarm_prefix: str) -> Document:
+    """The account administers the key (IAM policies decide who may use it) and this stack's
+    CloudWatch alarms (named `<alarm_prefix>...`) may use it to publish to the encrypted topic.
+    Alarms cannot use the AWS managed alias/aws/sns key, whose policy cannot be changed to allow
+    them (AWS re:Post "configure a CloudWatch alarm with an encrypted SNS topic"). The
+    aws:SourceAccount / aws:SourceArn conditions keep CloudWatch from using the key for anyone
+    else's alarms; CloudWatch's requests carry them (AWS MDAA `grantCloudWatchAlarmsTopicAccess`,
+    read 2026-12-06, after the SNS guide's "compatibility between event sources from AWS services
+    and encrypted topics"; EventBridge's do not, so never copy this onto an EventBridge grant)."""
     return document(
         account_administers_key(ctx),
         {
@@ -19,5 +23,6 @@ def alarm_topic_key_policy(ctx: AwsContext) -> Document:
             "Principal": {"Service": ctx.service_principal("cloudwatch")},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
+            "Condition": from_this_account(ctx, ctx.arn("cloudwatch", f"alarm:{alarm_prefix}*")),
         },
     )

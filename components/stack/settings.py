@@ -141,9 +141,10 @@ class Settings:
         Boolean(),
         default=True,
         doc="`pulumi destroy` leaves the stack's log groups (control plane, flow logs, Container "
-        "Insights) in the account, as an audit trail (their KMS keys always stay). Their names "
-        "stay taken: delete them before deploying the same stack again ([Destroy](day2.md#destroy-and-protected-resources)). "
-        "`false` (dev): they are deleted with the stack.",
+        "Insights) and the KMS keys in the account, as an audit trail. Their names stay taken: "
+        "delete the groups before deploying the same stack again "
+        "([Destroy](day2.md#destroy-and-protected-resources)). `false` (dev): the groups are "
+        "deleted with the stack and the keys scheduled for deletion (30 days).",
     )
     tags: Mapping[str, str] = setting(
         "tags",

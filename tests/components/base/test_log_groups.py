@@ -25,9 +25,9 @@ def test_the_stack_decides_what_a_destroy_keeps(stack):
         assert group.retain_on_delete is RETAINED_AFTER_DESTROY[stack], group.name
         assert group.inputs["kmsKeyId"]
         assert group.inputs["retentionInDays"] == run.config["eks-platform:logRetentionDays"]
-    # Keys are always kept (a kept key takes no name a new stack needs).
+    # Keys follow the log groups: kept with them, else scheduled for deletion with the stack.
     for key in run.of_type("aws:kms/key:Key"):
-        assert key.protect and key.retain_on_delete, key.name
+        assert key.protect and key.retain_on_delete is RETAINED_AFTER_DESTROY[stack], key.name
 
 
 def test_log_groups_are_retained_unless_a_stack_says_otherwise():

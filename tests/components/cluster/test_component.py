@@ -73,7 +73,7 @@ def test_secrets_encrypted_with_a_rotating_protected_key(stack_run):
     )
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] >= 7
-    assert key.protect and key.retain_on_delete
+    assert key.protect and key.retain_on_delete == (stack_run.stack == "prod")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["AccountAdministersKey"]["Principal"] == {
         "AWS": "arn:aws:iam::111122223333:root"

@@ -1,6 +1,7 @@
 """The Monitoring component: alarms on the cluster to an SNS topic, the dashboard, optional
 Prometheus; and the aliases that keep what the Addons component held before."""
 
+import fnmatch
 import json
 
 import pytest
@@ -146,12 +147,24 @@ def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use(stack
     topic = stack_run.one("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
-    assert key.protect and key.retain_on_delete
+    # Kept after a destroy exactly when the stack keeps its logs (prod), else scheduled for
+    # deletion (dev): nothing it encrypts outlives the stack.
+    assert key.protect and key.retain_on_delete is (stack_run.stack == "prod")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["AccountAdministersKey"]["Principal"]["AWS"].endswith(":root")
     alarms = statements["CloudWatchAlarmsPublishToTheTopic"]
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # Only for this stack's alarms, in this account (confused deputy).
+    cluster = f"eks-platform-{stack_run.stack}"
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnLike": {
+            "aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{cluster}-*"
+        },
+    }
+    names = [a.inputs["name"] for a in stack_run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")]
+    assert names and all(fnmatch.fnmatchcase(n, f"{cluster}-*") for n in names)
     [alias] = [a for a in stack_run.of_type("aws:kms/alias:Alias") if a.parent == monitoring.urn]
     assert (
         alias.inputs["name"]

@@ -210,7 +210,7 @@ def test_flow_log_key_rotates_and_lets_logs_use_it_for_that_group_only(stack_run
         k for k in stack_run.of_type("aws:kms/key:Key") if "flow logs" in k.inputs["description"]
     )
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] >= 7
-    assert key.protect and key.retain_on_delete
+    assert key.protect and key.retain_on_delete == (stack_run.stack == "prod")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["CloudWatchLogsEncryptsTheseGroups"]
     assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
