@@ -34,6 +34,7 @@ cluster = Cluster(
     versions=versions,
     compute=settings.compute,
     addons=settings.addons,
+    node_role=deployment.node_role,
 )
 node_groups = [
     NodeGroup(cluster.child_name(group.name), group, cluster, network, stack)

@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from components.base.config import SettingsError
 from preflight.offline.mocked_aws import REGION_ZONES
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import run_program, stack_config
@@ -64,7 +63,7 @@ def offline_registrations(
         overrides = {**(overrides or {}), **fallback}
     try:
         return run_program(stack, overrides).registrations
-    except (SettingsError, ValueError) as error:
+    except Exception as error:
         print(
             f"preflight.adopt: {stack} cannot run offline, nothing adopted: {error}",
             file=sys.stderr,
@@ -80,14 +79,21 @@ def _state_urns(stack: str) -> set[str]:
     return {r["urn"] for r in resources}
 
 
-def _log_group_exists(name: str) -> bool:
-    found = subprocess.run(
-        ["aws", "logs", "describe-log-groups", "--log-group-name-prefix", name, "--output", "json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return any(g.get("logGroupName") == name for g in json.loads(found).get("logGroups", []))
+def describe_log_groups_command(name: str, region: str | None) -> list[str]:
+    """The AWS CLI call that lists log groups named like `name`, in the stack's region (a
+    laptop's default region may be another one)."""
+    command = ["aws", "logs", "describe-log-groups", "--log-group-name-prefix", name]
+    return [*command, *(["--region", region] if region else []), "--output", "json"]
+
+
+def log_group_finder(region: str | None) -> Callable[[str], bool]:
+    def exists(name: str) -> bool:
+        found = subprocess.run(
+            describe_log_groups_command(name, region), check=True, capture_output=True, text=True
+        ).stdout
+        return any(g.get("logGroupName") == name for g in json.loads(found).get("logGroups", []))
+
+    return exists
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if not in_state:
         return 0  # a stack never deployed: everything is created
     registrations = offline_registrations(args.stack)
-    for command in import_commands(registrations, in_state, _log_group_exists, backend_stack):
+    exists = log_group_finder(stack_config(args.stack).get("aws:region"))
+    for command in import_commands(registrations, in_state, exists, backend_stack):
         print(shlex.join(command))
         if args.run:
             subprocess.run(command, check=True)

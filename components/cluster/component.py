@@ -71,6 +71,7 @@ class Cluster(PlatformComponent):
         versions: KubernetesVersions,
         compute: ComputeMode,
         addons: AddonSettings,
+        node_role: str = "node",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("Cluster", name, stack, opts)
@@ -99,8 +100,10 @@ class Cluster(PlatformComponent):
             policy=key.arn.apply(lambda arn: to_json(key_use(arn, iam.SECRETS_KEY_ACTIONS))),
             opts=self._child(),
         )
+        # The role nodes run as: the one node role, or Auto Mode's own after a move from managed
+        # node groups (components.stack.record.node_role_label).
         self.node_role, node_role_policies = self._role(
-            "node",
+            node_role,
             service_trust(stack.aws, "ec2"),
             iam.AUTO_MODE_NODE_POLICIES if auto else NODE_POLICIES,
         )

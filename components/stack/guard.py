@@ -20,7 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.base.config import SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
-from components.stack.record import OUTPUT, Deployment
+from components.stack.record import OUTPUT, Deployment, node_role_label
 from components.stack.rules import refusals
 from components.stack.settings import Settings
 from components.stack.upgrade import plan_versions
@@ -89,7 +89,8 @@ def guarded_deployment(
         today,
         managed_nodes=not settings.compute.auto_mode,
     )
-    deployment = Deployment.of(settings, zones, deployer, plan.versions)
+    node_role = node_role_label(previous, settings.compute.mode)
+    deployment = Deployment.of(settings, zones, deployer, plan.versions, node_role)
     if previous is not None and (found := refusals(previous, deployment, allowed, today)):
         raise RefusedChanges(found)
     for note in plan.notes:

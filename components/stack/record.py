@@ -14,6 +14,23 @@ from components.stack.settings import Settings
 from components.stack.upgrade import Upgrade, Versions
 
 OUTPUT = DEPLOYMENT_OUTPUT  # the stack output that holds the record
+NODE_ROLE, AUTO_MODE_NODE_ROLE = "node", "auto-node"
+
+
+def node_role_label(previous: Deployment | None, compute_mode: str) -> str:
+    """Which role the nodes run as. Managed node groups, and a stack that started in Auto Mode:
+    the one node role. A stack moved from managed node groups to Auto Mode: a role of its own
+    for Auto Mode, because EKS leaves the managed groups' EC2_LINUX access entry on their role
+    when they go (aws/containers-roadmap#2631) and a principal holds one access entry, while
+    Auto Mode's built-in pools want an EC2 entry for theirs. Kept from then on: the cluster's
+    compute node role cannot change once set (it would replace the cluster)."""
+    if compute_mode != "auto":
+        return NODE_ROLE
+    if previous is None:
+        return NODE_ROLE
+    if previous.compute_mode != "auto":
+        return AUTO_MODE_NODE_ROLE
+    return previous.node_role
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,7 @@ class Deployment:
     deployer: str = ""  # who holds the controllers' cluster-admin entry ("" when they are off)
     versions: Versions | None = None  # None: as the setting (what older records imply)
     force_upgrade: bool = False  # cluster.forceUpgrade was on for this update
+    node_role: str = NODE_ROLE  # the label of the role the nodes run as (see node_role_label)
 
     @property
     def running(self) -> Versions:
@@ -41,6 +59,7 @@ class Deployment:
         zones: Sequence[str],
         deployer: str = "",
         versions: Versions | None = None,
+        node_role: str = NODE_ROLE,
     ) -> Deployment:
         plan = settings.network.plan
         assert plan is not None, "validated settings always have a subnet plan"
@@ -58,6 +77,7 @@ class Deployment:
             deployer=deployer,
             versions=versions,
             force_upgrade=settings.cluster.force_upgrade,
+            node_role=node_role,
         )
 
     def as_output(self) -> dict[str, Any]:
@@ -82,6 +102,7 @@ class Deployment:
                 ),
             },
             "forceUpgrade": self.force_upgrade,
+            "nodeRole": self.node_role,
         }
 
     @classmethod
@@ -100,6 +121,7 @@ class Deployment:
                 deployer=str(data.get("deployer") or ""),  # records before the controllers' access
                 versions=_versions(data.get("versions"), kubernetes),
                 force_upgrade=bool(data.get("forceUpgrade", False)),
+                node_role=str(data.get("nodeRole") or NODE_ROLE),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a deployment record ({type(error).__name__}: {error})") from None

@@ -2,7 +2,12 @@
 under the very URN, parent and protection the program registers, only for groups AWS has and the
 state lacks, never for a stack never deployed."""
 
-from preflight.adopt import LOG_GROUP, import_commands, offline_registrations
+from preflight.adopt import (
+    LOG_GROUP,
+    describe_log_groups_command,
+    import_commands,
+    offline_registrations,
+)
 
 
 def insights(run):
@@ -40,3 +45,27 @@ def test_a_region_the_mocked_cloud_lacks_still_names_the_log_groups(dev):
 def test_settings_that_cannot_run_offline_adopt_nothing(capsys):
     assert offline_registrations("dev", {"eks-platform:kubernetesVersion": "1.20"}) == []
     assert "cannot run offline, nothing adopted" in capsys.readouterr().err
+
+
+def test_log_groups_are_looked_up_in_the_stacks_region():
+    assert describe_log_groups_command("/aws/x", "eu-west-1") == [
+        "aws",
+        "logs",
+        "describe-log-groups",
+        "--log-group-name-prefix",
+        "/aws/x",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]
+    assert "--region" not in describe_log_groups_command("/aws/x", None)
+
+
+def test_anything_that_stops_the_program_offline_adopts_nothing(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the mocked cloud broke")
+
+    monkeypatch.setattr("preflight.adopt.run_program", broken)
+    assert offline_registrations("dev") == []
+    assert "the mocked cloud broke" in capsys.readouterr().err

@@ -36,6 +36,7 @@ def test_every_run_records_what_the_guards_need(dev, prod):
         # A new cluster has no "upgrade" to record.
         "versions": {"controlPlane": "1.35", "nodes": "1.35", "table": "1.35"},
         "forceUpgrade": False,
+        "nodeRole": "node",
     }
     assert Deployment.from_output(prod.outputs[OUTPUT]).cluster_name == "eks-platform-prod"
 
@@ -227,3 +228,35 @@ def test_the_deployer_is_recorded_and_may_not_move_by_accident(prod):
         program("prod", allowed, deployed=first.outputs[OUTPUT]).outputs[OUTPUT]["deployer"]
         == other
     )
+
+
+ROLE = "aws:iam/role:Role"
+
+
+def node_role(run) -> str:
+    [cluster] = run.of_type("aws:eks/cluster:Cluster")
+    arn = cluster.inputs.get("computeConfig", {}).get("nodeRoleArn")
+    return next(r.name for r in run.of_type(ROLE) if r.outputs["arn"] == arn)
+
+
+def test_a_stack_moved_to_auto_mode_gets_a_node_role_of_its_own_and_keeps_it(dev):
+    auto = {
+        "compute": {"mode": "auto", "nodeGroups": None},
+        "allowDisruptiveChanges": ["compute.mode"],
+    }
+    moved = program("dev", auto, deployed=dev.outputs[OUTPUT])
+    # The managed groups' role keeps the EC2_LINUX entry EKS made for it: Auto Mode's is new.
+    assert node_role(moved) == "eks-auto-node"
+    assert moved.outputs[OUTPUT]["nodeRole"] == "auto-node"
+    again = program("dev", auto, deployed=moved.outputs[OUTPUT])
+    assert node_role(again) == "eks-auto-node"  # a set compute node role never changes
+
+
+def test_a_stack_that_started_in_auto_mode_keeps_the_one_node_role():
+    auto = {"compute": {"mode": "auto", "nodeGroups": None}}
+    first = program("dev", auto)
+    assert node_role(first) == "eks-node"
+    assert node_role(program("dev", auto, deployed=first.outputs[OUTPUT])) == "eks-node"
+    # ... also from a record written before the role was recorded.
+    legacy = {k: v for k, v in first.outputs[OUTPUT].items() if k != "nodeRole"}
+    assert node_role(program("dev", auto, deployed=legacy)) == "eks-node"
