@@ -145,6 +145,39 @@ class NodeGroupSettings:
     )
     autoscaled: bool = False  # derived from compute.autoscaler: the desired size is not ours
 
+    def _check_architecture(self, check: Check) -> None:
+        """EKS refuses a node group whose instance types do not run its AMI's architecture. Only
+        about what was written: a refused key is reported once, under its own name."""
+        refused = [k for k in ("instanceTypes", "amiType") if k in check.raw and not check.given(k)]
+        if refused:
+            return
+        arm = "ARM_64" in self.ami_type
+        if not check.given("instanceTypes"):
+            if arm:
+                check.fail(
+                    "instanceTypes",
+                    list(self.instance_types),
+                    f"set for amiType {self.ami_type}: the default types are x86_64; give "
+                    "Graviton types such as [m7g.large]",
+                )
+            return
+        wrong = [t for t in self.instance_types if INSTANCE_TYPE.match(t) and is_arm(t) != arm]
+        if not wrong:
+            return
+        fix = (
+            "use Graviton types (such as m7g.large) or amiType AL2023_x86_64_STANDARD"
+            if arm
+            else "for Graviton types set amiType: AL2023_ARM_64_STANDARD"
+            if all(is_arm(t) for t in wrong)
+            else "use x86_64 types"
+        )
+        check.fail(
+            "instanceTypes",
+            list(self.instance_types),
+            f"{'arm64 (Graviton)' if arm else 'x86_64'} instance types for amiType "
+            f"{self.ami_type} (not {wrong}): {fix}",
+        )
+
     def checked(self, check: Check) -> NodeGroupSettings:
         if check.given("instanceTypes") and not self.instance_types:
             check.fail("instanceTypes", [], "a non-empty list of EC2 instance types")
@@ -164,15 +197,7 @@ class NodeGroupSettings:
                 f"Kubernetes labels EKS accepts: keys of {KEY_SYNTAX}; values of 1-63 such "
                 f"characters (not {bad})",
             )
-        # EKS refuses a node group whose instance types do not run its AMI's architecture.
-        arm = "ARM_64" in self.ami_type
-        if wrong := [t for t in self.instance_types if INSTANCE_TYPE.match(t) and is_arm(t) != arm]:
-            check.fail(
-                "instanceTypes",
-                list(self.instance_types),
-                f"{'arm64 (Graviton)' if arm else 'x86_64'} instance types for amiType "
-                f"{self.ami_type} (not {wrong})",
-            )
+        self._check_architecture(check)
         # Unset sizes follow the ones set: minSize 8 alone means 8 nodes, not an error.
         max_size = self.max_size if check.given("maxSize") else max(self.max_size, self.min_size)
         desired = (

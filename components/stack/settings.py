@@ -43,7 +43,11 @@ from components.base.config.kinds import (
     Tags,
     Text,
 )
-from components.base.config.pulumi_config import current_config, project_config
+from components.base.config.pulumi_config import (
+    current_config,
+    namespace_problems,
+    project_config,
+)
 from components.base.context import AwsContext, StackContext
 from components.cluster import versions
 from components.cluster.settings import ClusterSettings
@@ -87,6 +91,15 @@ def tag_key_clashes(tags: Mapping[str, str]) -> list[str]:
             clashes.append(key)
         seen.add(key.lower())
     return clashes
+
+
+def unquoted_version_hint(version: str) -> str:
+    """A version like 1.3 is what YAML makes of an unquoted 1.30 (a number)."""
+    if re.fullmatch(r"1\.\d", version):
+        return (
+            f' (YAML reads an unquoted {version}0 as the number {version}: quote it, "{version}0")'
+        )
+    return ""
 
 
 def default_cluster_name(stack: str) -> str:
@@ -177,7 +190,11 @@ class Settings:
     def checked(self, check: Check) -> Settings:
         stack = check.context.stack
         if problem := versions.version_problem(self.kubernetes_version):
-            check.problem("kubernetesVersion", self.kubernetes_version, problem)
+            check.problem(
+                "kubernetesVersion",
+                self.kubernetes_version,
+                problem + unquoted_version_hint(self.kubernetes_version),
+            )
         elif unknown := missing_versions(
             [n for n in ADDONS if self.addons.enabled(n) and not self.addons.pinned_version(n)],
             self.kubernetes_version,
@@ -251,8 +268,17 @@ def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = No
 
 
 def read_settings() -> Settings:
-    """The validated settings of the running stack; warnings go to the Pulumi log."""
-    settings = load_settings(project_config(current_config()), pulumi.get_stack())
+    """The validated settings of the running stack; warnings go to the Pulumi log. Keys nothing
+    reads (a misspelt namespace or AWS provider setting) are problems too, reported with the
+    others."""
+    config = current_config()
+    unread = namespace_problems(config)
+    try:
+        settings = load_settings(project_config(config), pulumi.get_stack())
+    except SettingsError as error:
+        raise SettingsError(unread + error.problems) from None
+    if unread:
+        raise SettingsError(unread)
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     return settings

@@ -124,8 +124,44 @@ def test_malformed_instance_types_and_a_wrong_architecture_are_refused_at_once()
         '"t3.large"]: must be EC2 instance type names, <family>.<size> in lower case like '
         "m7g.large or c6in.24xlarge (not ['M7g.large', 'm7g', 'm7i.huge'])",
         'eks-platform:compute.nodeGroups[1].instanceTypes = ["t4g.medium", "t3.large"]: must be '
-        "arm64 (Graviton) instance types for amiType AL2023_ARM_64_STANDARD (not ['t3.large'])",
+        "arm64 (Graviton) instance types for amiType AL2023_ARM_64_STANDARD (not ['t3.large']): "
+        "use Graviton types (such as m7g.large) or amiType AL2023_x86_64_STANDARD",
     ]
+
+
+def test_graviton_types_with_the_default_ami_name_the_ami_type_to_set():
+    [found] = problems({"nodeGroups": [{"name": "a", "instanceTypes": ["m7g.large"]}]})
+    assert found.endswith(
+        "must be x86_64 instance types for amiType AL2023_x86_64_STANDARD (not ['m7g.large']): "
+        "for Graviton types set amiType: AL2023_ARM_64_STANDARD"
+    )
+
+
+def test_a_refused_instance_type_list_is_reported_once_not_again_as_its_default():
+    found = problems(
+        {
+            "nodeGroups": [
+                {"name": "a", "instanceTypes": "m7g.large", "amiType": "AL2023_ARM_64_STANDARD"}
+            ]
+        }
+    )
+    assert [p.split(" = ")[0] for p in found] == [
+        "eks-platform:compute.nodeGroups[0].instanceTypes"
+    ]
+    assert "must be a non-empty list of EC2 instance types" in found[0]
+
+
+def test_an_arm_ami_without_instance_types_asks_for_graviton_types():
+    [found] = problems({"nodeGroups": [{"name": "a", "amiType": "AL2023_ARM_64_STANDARD"}]})
+    assert found.startswith("eks-platform:compute.nodeGroups[0].instanceTypes = ")
+    assert "must be set for amiType AL2023_ARM_64_STANDARD: the default types are x86_64" in found
+
+
+def test_a_refused_ami_type_is_not_blamed_on_the_instance_types():
+    [found] = problems(
+        {"nodeGroups": [{"name": "a", "instanceTypes": ["m7g.large"], "amiType": "ARM"}]}
+    )
+    assert found.startswith("eks-platform:compute.nodeGroups[0].amiType = ")
 
 
 def test_labels_and_taints_eks_would_refuse_are_refused_at_once():

@@ -195,3 +195,11 @@ def test_tag_keys_that_iam_would_take_for_duplicates_are_refused(tags, clash):
     with pytest.raises(SettingsError, match=rf"eks-platform:tags = .*ignoring case.*\['{clash}'\]"):
         load_settings({"owner": "platform-team", "tags": tags}, "dev")
     load_settings({"owner": "platform-team", "tags": {"cost-center": "42", "team": "a"}}, "dev")
+
+
+def test_an_unquoted_version_says_to_quote_it():
+    [found] = problems({"kubernetesVersion": 1.30})  # what YAML makes of 1.30 unquoted
+    assert found.startswith('eks-platform:kubernetesVersion = "1.3": ')
+    assert found.endswith('(YAML reads an unquoted 1.30 as the number 1.3: quote it, "1.30")')
+    [other] = problems({"kubernetesVersion": "1.99"})
+    assert "quote" not in other
