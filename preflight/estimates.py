@@ -265,9 +265,11 @@ def _launched_by_aws(resources: Sequence[Registration]) -> tuple[str, ...]:
     found = []
     for pool in (r for r in resources if r.type.endswith("karpenter.sh/v1:NodePool")):
         limits = (pool.inputs.get("spec") or {}).get("limits") or {}
+        cpu = limits.get("cpu", "?")
         found.append(
             f"nodes Karpenter launches for NodePool {pool.name} (EC2 and their volumes, up to "
-            f"{limits.get('cpu', '?')} vCPU and {limits.get('memory', '?')} memory)"
+            f"{f'{cpu:g}' if isinstance(cpu, float | int) else cpu} vCPU and "
+            f"{limits.get('memory', '?')} memory)"
         )
     for cluster in _of(resources, "aws:eks/cluster:Cluster"):
         if (cluster.inputs.get("computeConfig") or {}).get("enabled"):

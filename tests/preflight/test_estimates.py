@@ -16,6 +16,7 @@ from preflight.estimates import (
     stack_region,
     subnet_plan,
 )
+from tests.programs import EVERY_OPTION, program
 
 
 @dataclass
@@ -274,6 +275,15 @@ def test_capacity_aws_launches_is_named_under_not_included():
     assert cost.not_included[0] == "x"
     assert "up to 200 vCPU and 800Gi memory" in cost.not_included[1]
     assert "Auto Mode's per-instance management fee" in cost.not_included[2]
+
+
+def test_karpenter_and_auto_mode_capacity_of_real_runs_is_named(auto):
+    every_option = program("prod", EVERY_OPTION)
+    assert (
+        "nodes Karpenter launches for NodePool controllers-karpenter-node-pool (EC2 and their "
+        "volumes, up to 200 vCPU and 800Gi memory)"
+    ) in estimate_cost(every_option.registrations).not_included
+    assert any("EKS Auto Mode nodes" in n for n in estimate_cost(auto.registrations).not_included)
 
 
 def test_the_region_is_read_from_subnets_or_endpoints():

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from preflight.__main__ import main
+
 ROOT = Path(__file__).resolve().parents[2]
 
 STAGING = """config:
@@ -138,3 +140,19 @@ def test_the_change_review_runs_for_a_new_region(results):
     status, data = results["staging's change"]
     assert status == 0 and data["settings"] == ["compute.nodeGroups"]
     assert [c["name"] for c in data["changes"]["replace"]] == ["eks-system"]
+
+
+@pytest.mark.parametrize(
+    ("region", "says"),
+    [
+        ("cn-north-1", "is in the aws-cn partition"),
+        ("us-gov-west-1", "is in the aws-us-gov partition"),
+        ("us-east-7", "is not an AWS region botocore knows"),
+        (None, "aws:region is not set"),
+    ],
+)
+def test_a_region_the_offline_tools_cannot_run_is_one_line_and_exit_2(region, says, capsys):
+    assert main(["--stack", "dev", "--config", f"aws:region={json.dumps(region)}"]) == 2
+    out, err = capsys.readouterr()
+    [line] = err.splitlines()
+    assert out == "" and says in line and "us-east-2" in line  # names the regions that work

@@ -207,6 +207,12 @@ def test_every_commercial_region_offers_eks_two_regular_azs_at_least(region):
     assert len(answer["names"]) >= 2 and answer["groupNames"] == [region]
 
 
+def test_eks_s_unsupported_az_leaves_us_west_1_two_usable_azs():
+    # The AWS table lists usw1-az1..3; EKS places no control plane in usw1-az2 (EKS user guide).
+    answer = call(MockedCloud("us-west-1"), ZONES, {"excludeZoneIds": ["usw1-az2"]})
+    assert sorted(answer["zoneIds"]) == ["usw1-az1", "usw1-az3"]
+
+
 def test_filters_and_states_hold_in_a_region_added_here():
     cloud = MockedCloud("ap-southeast-4", zone_states={"ap-southeast-4b": "impaired"})
     assert call(cloud, ZONES, {"state": "available"})["names"] == [
