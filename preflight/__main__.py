@@ -22,7 +22,13 @@ from typing import Any
 from components.base.config import SettingsError
 from components.base.config.merge import deep_merge
 from preflight.against import BadInput, change_review, render_review
-from preflight.estimates import estimate_cost, estimate_deploy
+from preflight.estimates import (
+    estimate_cost,
+    estimate_deploy,
+    priced_elsewhere,
+    stack_region,
+    subnet_plan,
+)
 from preflight.offline.analyzer import Violation, evaluate
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stacks
@@ -69,12 +75,22 @@ def _counts(types: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(types).items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+# The region whose prices are the most complete (every EC2 type): unpriced items are also shown
+# at its prices, as a reference.
+REFERENCE_REGION = "us-east-1"
+
+
 def report(
     run: ProgramRun, violations: Sequence[Violation], policy_config: str | None
 ) -> dict[str, Any]:
     resources = [r for r in run.registrations if r.custom]
     cost = estimate_cost(run.registrations)
     deploy = estimate_deploy(run.registrations)
+    plan = subnet_plan(run.registrations)
+    reference = None
+    if cost.unpriced and cost.region != REFERENCE_REGION:
+        usd, count = priced_elsewhere(run.registrations, cost.unpriced, REFERENCE_REGION)
+        reference = {"region": REFERENCE_REGION, "usd": usd, "items": count}
     return {
         "stack": run.stack,
         "resources": {
@@ -101,12 +117,25 @@ def report(
                 for level in ("mandatory", "advisory")
             },
         },
+        "network": {
+            "region": stack_region(run.registrations),
+            "availability_zones": list(plan),
+            "subnets": [
+                {"availability_zone": az, "kind": kind, "cidr": cidr}
+                for az, subnets in plan.items()
+                for kind, cidr in subnets
+            ],
+        },
         "cost": {
             "monthly_usd": cost.monthly_usd,
+            "at_least": cost.at_least,
             "region": cost.region,
             "prices_as_of": cost.as_of,
+            "sources": list(cost.sources),
             "items": [i.as_dict() for i in cost.items],
-            "not_included": cost.not_included,
+            "unpriced": [i.as_dict() for i in cost.unpriced],
+            "unpriced_at_reference_prices": reference,
+            "not_included": list(cost.not_included),
         },
         "deploy": {
             "critical_path_minutes": deploy.critical_path_minutes,
@@ -137,18 +166,37 @@ def render(data: dict[str, Any]) -> str:
             f"  [{level}] {v['policy']} {v['resource_type']}::{v['resource']}: {v['message']}"
             for v in policy[level]
         ]
-    cost = data["cost"]
+    network = data["network"]
     lines += [
         "",
-        f"Estimated monthly cost: {cost['monthly_usd']:.2f} USD "
-        f"({cost['region']} list prices as of {cost['prices_as_of']})",
+        f"Network: {len(network['availability_zones'])} AZs in {network['region']} "
+        f"({', '.join(network['availability_zones'])}); subnets per AZ",
+    ]
+    for az in network["availability_zones"]:
+        subnets = [
+            f"{s['kind']} {s['cidr']}" for s in network["subnets"] if s["availability_zone"] == az
+        ]
+        lines.append(f"  {az}: {', '.join(subnets)}")
+    cost = data["cost"]
+    unpriced = cost["unpriced"]
+    total = f"{cost['monthly_usd']:.2f} USD"
+    if cost["at_least"]:
+        total = f"at least {total} ({len(unpriced)} item(s) unpriced, listed below)"
+    lines += [
+        "",
+        f"Estimated monthly cost: {total}, {cost['region']} list prices ({cost['prices_as_of']})",
     ]
     for i in cost["items"]:
         note = f"  ({i['note']})" if "note" in i else ""
+        lines.append(f"  {i['monthly_usd']:>9.2f}  {i['item']}: {i['formula']}{note}")
+    lines += [f"   unpriced  {i['item']}: {i['formula']}  ({i['note']})" for i in unpriced]
+    if reference := cost["unpriced_at_reference_prices"]:
         lines.append(
-            f"  {i['monthly_usd']:>9.2f}  {i['item']}: {i['quantity']:g} {i['unit']} x {i['unit_usd']}{note}"
+            f"  At {reference['region']} prices {reference['items']} of the unpriced items would "
+            f"add {reference['usd']:.2f} USD: a reference only, prices differ by region."
         )
-    lines.append(f"  Not included (usage-dependent): {cost['not_included']}.")
+    lines += ["  Prices:", *[f"    {s}" for s in cost["sources"]]]
+    lines.append(f"  Not included: {'; '.join(cost['not_included'])}.")
     deploy = data["deploy"]
     lines += [
         "",

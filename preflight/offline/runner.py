@@ -15,10 +15,10 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
-from components.base.config import PROJECT
+from components.base.config import PROJECT, SettingsError
 from components.base.config.merge import deep_merge
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
-from preflight.offline.mocked_aws import MockedCloud
+from preflight.offline.mocked_aws import MockedCloud, region_problem
 from preflight.offline.recorder import RecordingMonitor, Registration, ancestors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,14 @@ def stacks(project_dir: Path = ROOT) -> list[str]:
     return sorted(p.name.split(".")[1] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
+class RegionError(SettingsError):
+    """A stack whose region the offline tools cannot run (exit status 2), said in one line."""
+
+    def __init__(self, problem: str) -> None:
+        self.problems = [problem]
+        ValueError.__init__(self, problem)
+
+
 class _WarningCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -103,7 +111,8 @@ def run_program(
     "namespace:key" keys); objects are merged into the stack file's objects (a None value
     removes the key). `deployed` is the last deployment's `deployment` output, which the program
     reads from its own stack (None: a stack never deployed); `zone_states` changes AWS's AZ
-    answer. Exceptions the program raises (such as a SettingsError) propagate.
+    answer. Exceptions the program raises (such as a SettingsError) propagate; a missing
+    `aws:region`, or one outside the commercial partition, is a RegionError.
     """
     config = stack_config(stack, project_dir)
     for key, value in (overrides or {}).items():
@@ -113,7 +122,9 @@ def run_program(
             config.pop(full, None)
         else:
             config[full] = _drop_nones(merged)
-    cloud = MockedCloud(config.get("aws:region", "us-east-1"), zone_states=zone_states)
+    if problem := region_problem(config.get("aws:region")):
+        raise RegionError(problem)
+    cloud = MockedCloud(config["aws:region"], zone_states=zone_states)
     last_outputs = {DEPLOYMENT_OUTPUT: dict(deployed)} if deployed is not None else {}
     monitor = RecordingMonitor(cloud, stack, PROJECT, last_outputs)
     warnings = _WarningCollector()

@@ -6,12 +6,17 @@ from dataclasses import dataclass, field
 import pytest
 
 from preflight.estimates import (
+    PriceBook,
     critical_path,
     estimate_cost,
     estimate_deploy,
     floor_minutes,
-    load_data,
+    price_book,
+    priced_regions,
+    stack_region,
+    subnet_plan,
 )
+from tests.programs import EVERY_OPTION, program
 
 
 @dataclass
@@ -123,27 +128,29 @@ def test_dependency_cycle_is_reported():
         critical_path([R("a", "t", ("b",)), R("b", "t", ("a",))], DURATIONS)
 
 
-PRICES = {
-    "region": "test-1",
-    "as_of": "2026-11",
-    "hours_per_month": 100,
-    "eks_cluster_hour": 0.1,
-    "nat_gateway_hour": 0.05,
-    "public_ipv4_hour": 0.005,
-    "interface_endpoint_az_hour": 0.01,
-    "kms_key_month": 1.0,
-    "ebs_gp3_gb_month": 0.1,
-    "cloudwatch_log_ingest_gb": 0.5,
-    "cloudwatch_alarm_month": 0.1,
-    "cloudwatch_dashboard_month": 3.0,
-    "spot_discount": 0.6,
-    "ec2_linux_hour": {"m7i.large": 0.1, "m7i.xlarge": 0.2},
-    "assumptions": {
+BOOK = PriceBook(
+    region="test-1",
+    usd={
+        "eks_cluster_hour": 0.1,
+        "nat_gateway_hour": 0.05,
+        "public_ipv4_hour": 0.005,
+        "interface_endpoint_az_hour": 0.01,
+        "kms_key_month": 1.0,
+        "ebs_gp3_gb_month": 0.1,
+        "cloudwatch_log_ingest_gb": 0.5,
+        "cloudwatch_alarm_month": 0.1,
+        "cloudwatch_dashboard_month": 3.0,
+    },
+    ec2_usd_per_hour={"m7i.large": 0.1, "m7i.xlarge": 0.2},
+    sources=("test prices",),
+    hours_per_month=100,
+    assumptions={
+        "spot_discount": 0.6,
         "control_plane_log_gb_month": 10,
         "flow_log_gb_month": 4,
-        "usage_dependent_not_included": "x",
+        "usage_dependent_not_included": ["x"],
     },
-}
+)
 
 
 def node_group(name, instance, desired, minimum, capacity="ON_DEMAND", template=None):
@@ -157,8 +164,8 @@ def node_group(name, instance, desired, minimum, capacity="ON_DEMAND", template=
     return R(name, "aws:eks/nodeGroup:NodeGroup", inputs=inputs)
 
 
-def items(resources):
-    return {i.item: i for i in estimate_cost(resources, PRICES).items}
+def items(resources, book=BOOK):
+    return {i.item: i for i in estimate_cost(resources, book).items}
 
 
 def test_cost_items_from_a_small_stack():
@@ -181,7 +188,7 @@ def test_cost_items_from_a_small_stack():
         R("key", "aws:kms/key:Key"),
         R("cp", "aws:cloudwatch/logGroup:LogGroup", inputs={"name": "/aws/eks/c/cluster"}),
     ]
-    cost = estimate_cost(resources, PRICES)
+    cost = estimate_cost(resources, BOOK)
     found = {i.item.split(" (")[0]: i.monthly_usd for i in cost.items}
     assert found == {
         "EKS control plane": 10.0,
@@ -193,7 +200,15 @@ def test_cost_items_from_a_small_stack():
         "KMS keys": 1.0,
         "Control-plane log ingestion": 5.0,
     }
-    assert cost.monthly_usd == 41.5
+    assert cost.monthly_usd == 41.5 and not cost.at_least and cost.unpriced == ()
+
+
+def test_hourly_lines_show_the_hours_of_a_month():
+    lines = items([R("c", "aws:eks/cluster:Cluster"), node_group("ng", "m7i.large", 2, 1)])
+    assert lines["EKS control plane (standard support)"].formula == "1 cluster x 100 h x 0.1 USD/h"
+    assert lines["Nodes ng (m7i.large)"].formula == "2 instances x 100 h x 0.1 USD/h"
+    volumes = lines["Node volumes ng (gp3 20 GiB each)"]
+    assert volumes.formula == "40 GB-month x 0.1 USD/GB-month" and volumes.hours == 0
 
 
 def test_nodes_are_priced_at_desired_size_with_the_minimum_in_the_note():
@@ -207,9 +222,23 @@ def test_a_node_group_without_a_launch_template_is_priced_with_a_20_gib_disk():
     assert line.quantity == 40.0 and line.monthly_usd == 4.0
 
 
-def test_an_instance_type_without_a_price_is_listed_at_zero_and_says_so():
-    line = items([node_group("ng", "x9.huge", 2, 2)])["Nodes ng (x9.huge)"]
-    assert line.monthly_usd == 0.0 and line.note == "no price in prices.json"
+def test_an_instance_type_without_a_price_is_unpriced_never_zero_and_keeps_its_volumes():
+    cost = estimate_cost([node_group("ng", "x9.huge", 2, 2)], BOOK)
+    [nodes] = cost.unpriced
+    assert (nodes.item, nodes.unit_usd, nodes.monthly_usd) == ("Nodes ng (x9.huge)", None, None)
+    assert nodes.note == "no test-1 price in ec2_prices" and nodes.formula == "2 instances x 100 h"
+    assert [i.item for i in cost.items] == ["Node volumes ng (gp3 20 GiB each)"]
+    assert cost.at_least and cost.monthly_usd == 4.0
+
+
+def test_a_region_without_prices_lists_every_line_unpriced():
+    book = PriceBook("nowhere-1", {}, {}, ("none",), hours_per_month=730)
+    cost = estimate_cost([R("c", "aws:eks/cluster:Cluster"), R("k", "aws:kms/key:Key")], book)
+    assert cost.items == () and cost.monthly_usd == 0 and cost.at_least
+    assert [(i.item, i.note) for i in cost.unpriced] == [
+        ("EKS control plane (standard support)", "no nowhere-1 price in prices.json"),
+        ("KMS keys", "no nowhere-1 price in prices.json"),
+    ]
 
 
 def test_log_ingestion_by_kind_of_log_group_and_monitoring_items():
@@ -231,21 +260,112 @@ def test_log_ingestion_by_kind_of_log_group_and_monitoring_items():
 
 
 def test_nothing_priced_means_no_lines():
-    cost = estimate_cost([R("role", "aws:iam/role:Role")], PRICES)
-    assert cost.items == () and cost.monthly_usd == 0
+    cost = estimate_cost([R("role", "aws:iam/role:Role")], BOOK)
+    assert cost.items == () and cost.monthly_usd == 0 and not cost.at_least
+
+
+def test_capacity_aws_launches_is_named_under_not_included():
+    pool = R(
+        "controllers-karpenter-node-pool",
+        "kubernetes:karpenter.sh/v1:NodePool",
+        inputs={"spec": {"limits": {"cpu": 200, "memory": "800Gi"}}},
+    )
+    auto = R("c", "aws:eks/cluster:Cluster", inputs={"computeConfig": {"enabled": True}})
+    cost = estimate_cost([pool, auto], BOOK)
+    assert cost.not_included[0] == "x"
+    assert "up to 200 vCPU and 800Gi memory" in cost.not_included[1]
+    assert "Auto Mode's per-instance management fee" in cost.not_included[2]
+
+
+def test_karpenter_and_auto_mode_capacity_of_real_runs_is_named(auto):
+    every_option = program("prod", EVERY_OPTION)
+    assert (
+        "nodes Karpenter launches for NodePool controllers-karpenter-node-pool (EC2 and their "
+        "volumes, up to 200 vCPU and 800Gi memory)"
+    ) in estimate_cost(every_option.registrations).not_included
+    assert any("EKS Auto Mode nodes" in n for n in estimate_cost(auto.registrations).not_included)
+
+
+def test_the_region_is_read_from_subnets_or_endpoints():
+    subnet = R("s", "aws:ec2/subnet:Subnet", inputs={"availabilityZone": "ap-southeast-4b"})
+    endpoint = R(
+        "e", "aws:ec2/vpcEndpoint:VpcEndpoint", inputs={"serviceName": "com.amazonaws.us-east-2.s3"}
+    )
+    assert stack_region([subnet]) == "ap-southeast-4" and stack_region([endpoint]) == "us-east-2"
+    assert stack_region([R("r", "aws:iam/role:Role")]) is None
+
+
+def test_the_subnet_plan_lists_each_az_in_address_order():
+    subnets = [
+        R(
+            f"network-{kind}-us-east-2a",
+            "aws:ec2/subnet:Subnet",
+            inputs={"availabilityZone": "us-east-2a", "cidrBlock": cidr},
+        )
+        for kind, cidr in (
+            ("intra", "10.0.255.240/28"),
+            ("public", "10.0.224.0/24"),
+            ("private", "10.0.0.0/19"),
+        )
+    ]
+    assert subnet_plan(subnets) == {
+        "us-east-2a": [
+            ("private", "10.0.0.0/19"),
+            ("public", "10.0.224.0/24"),
+            ("intra", "10.0.255.240/28"),
+        ]
+    }
 
 
 def test_dev_costs_at_most_200_usd_a_month_on_graviton_in_three_azs(dev):
     """Issue 13: a development cluster under 200 USD/month at list prices, without giving up
     the three AZs or the baseline (the policy verdicts are checked in tests/policy)."""
     estimate = estimate_cost(dev.registrations)
-    assert estimate.monthly_usd <= 200, estimate.monthly_usd
+    assert estimate.monthly_usd <= 200 and not estimate.at_least, estimate.monthly_usd
     [group] = dev.of_type("aws:eks/nodeGroup:NodeGroup")
     assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
     assert len(dev.outputs["availabilityZones"]) == 3
 
 
+# --------------------------------------------------------------------------- the price data
+# Prices written down from their sources (read 2026-12-06), held against the data files:
+# us-east-1 EC2 from aws/karpenter-provider-aws zz_generated.pricing_aws.go @6fc13b5 (AWS
+# Price List API, generated 2026-07-20) and, independently, the AWS price list files quoted in
+# SoongGuanLeong/de-platform docs/research/21, 22, 23 @ca43bac (published 2026-09);
+# ap-southeast-5 from the same research; KMS from aws.amazon.com/kms/pricing.
+
+
+def test_us_east_1_prices_match_two_sources():
+    book = price_book("us-east-1")
+    assert len(book.ec2_usd_per_hour) >= 1300  # every type the price list had, not a sample
+    ec2 = {"t4g.medium": 0.0336, "m7g.large": 0.0816, "m7g.xlarge": 0.1632, "m7i.large": 0.1008}
+    assert {t: book.ec2_usd_per_hour[t] for t in ec2} == ec2
+    assert book.usd["eks_cluster_hour"] == 0.1 and book.usd["nat_gateway_hour"] == 0.045
+    assert book.usd["public_ipv4_hour"] == 0.005 and book.usd["interface_endpoint_az_hour"] == 0.01
+    assert book.usd["ebs_gp3_gb_month"] == 0.08 and book.usd["kms_key_month"] == 1.0
+
+
+def test_ap_southeast_5_prices_and_the_rates_it_lacks():
+    book = price_book("ap-southeast-5")
+    assert (
+        book.ec2_usd_per_hour["m7g.large"] == 0.0867
+        and book.ec2_usd_per_hour["t4g.medium"] == 0.0382
+    )
+    assert book.usd["nat_gateway_hour"] == 0.05015 and book.usd["ebs_gp3_gb_month"] == 0.0864
+    assert book.usd["interface_endpoint_az_hour"] == 0.0117
+    assert "cloudwatch_log_ingest_gb" not in book.usd  # no source read: unpriced there
+
+
+def test_a_region_without_data_knows_only_what_is_priced_everywhere():
+    book = price_book("us-east-2")
+    assert dict(book.usd) == {"kms_key_month": 1.0} and book.ec2_usd_per_hour == {}
+    assert "services: none for us-east-2" in book.sources
+    assert set(priced_regions()) == {"ap-southeast-5", "eu-west-1", "us-east-1"}
+
+
 def test_graviton_prices_are_below_their_x86_peers():
-    prices = load_data("prices.json")["ec2_linux_hour"]
-    assert prices["t4g.large"] < prices["t3.large"] and prices["m7g.large"] < prices["m7i.large"]
+    for region in priced_regions():
+        prices = price_book(region).ec2_usd_per_hour
+        assert prices["m7g.large"] < prices["m7i.large"], region
+    prices = price_book("eu-west-1").ec2_usd_per_hour
     assert prices["t4g.large"] == 2 * prices["t4g.medium"]  # EC2 prices scale with size
