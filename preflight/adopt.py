@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from preflight.offline.mocked_aws import REGION_ZONES
+from preflight.offline.mocked_aws import region_problem
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import run_program, stack_config
 
@@ -54,11 +54,11 @@ def offline_registrations(
     stack: str, overrides: Mapping[str, Any] | None = None
 ) -> list[Registration]:
     """What the program registers for `stack`, run offline. Log group names and URNs do not
-    depend on the region, so a region the mocked cloud does not know runs as us-east-1 (its
-    AZ pins dropped); when the program cannot run offline at all, nothing is adopted (and
-    `pulumi up` says what exists) rather than the deploy stopping here."""
+    depend on the region, so a region the offline tools cannot run (another partition) runs as
+    us-east-1, its AZ pins dropped; when the program cannot run offline at all, nothing is
+    adopted (and `pulumi up` says what exists) rather than the deploy stopping here."""
     config = {**stack_config(stack), **(overrides or {})}
-    if config.get("aws:region", "us-east-1") not in REGION_ZONES:
+    if region_problem(config.get("aws:region")):
         fallback = {"aws:region": "us-east-1", "network": {"availabilityZones": None, "azCount": 2}}
         overrides = {**(overrides or {}), **fallback}
     try:

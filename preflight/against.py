@@ -164,8 +164,12 @@ def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -
             f"the program at {deployed.ref} records no `{OUTPUT}` output: settings transitions "
             "(AZs, subnet sizes, Kubernetes version, compute mode) are not checked"
         )
-    cost_before = estimate_cost(deployed.registrations).monthly_usd if deployed.registrations else 0
-    cost_after = estimate_cost(run.registrations).monthly_usd
+    before_cost = estimate_cost(deployed.registrations) if deployed.registrations else None
+    after_cost = estimate_cost(run.registrations)
+    cost_before = before_cost.monthly_usd if before_cost else 0.0
+    cost_after = after_cost.monthly_usd
+    # Items without a price are left out on both sides: the change is then a lower bound too.
+    unpriced = bool(after_cost.unpriced or (before_cost and before_cost.unpriced))
     return {
         "stack": run.stack,
         "against": {"ref": deployed.ref, "commit": deployed.commit},
@@ -180,6 +184,7 @@ def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -
             "monthly_usd_before": cost_before,
             "monthly_usd_after": cost_after,
             "monthly_usd_change": round(cost_after - cost_before, 2),
+            "unpriced_items": unpriced,
         },
         "warnings": [*warnings, *run.warnings],
     }
@@ -210,7 +215,9 @@ def render_review(data: Mapping[str, Any]) -> str:
         f"preflight: stack {data['stack']} against {data['against']['ref']} "
         f"({data['against']['commit'][:12]}): {verdict}",
         f"  {counts}; cost {cost['monthly_usd_change']:+.2f} USD/month "
-        f"({cost['monthly_usd_before']:.2f} -> {cost['monthly_usd_after']:.2f}, list prices)",
+        f"({cost['monthly_usd_before']:.2f} -> {cost['monthly_usd_after']:.2f}, list prices"
+        + ("; items without a price left out" if cost["unpriced_items"] else "")
+        + ")",
     ]
     settings = data["settings"]
     lines += _wrapped(

@@ -35,8 +35,8 @@ def test_nothing_to_adopt_when_aws_lacks_them_or_the_state_has_them(dev):
     assert import_commands(dev.registrations, set(), lambda name: True, "dev") == []
 
 
-def test_a_region_the_mocked_cloud_lacks_still_names_the_log_groups(dev):
-    found = offline_registrations("dev", {"aws:region": "ap-southeast-2"})
+def test_a_region_the_offline_tools_cannot_run_still_names_the_log_groups(dev):
+    found = offline_registrations("dev", {"aws:region": "us-gov-west-1"})
     names = {r.inputs["name"] for r in found if r.type == LOG_GROUP}
     assert names == {r.inputs["name"] for r in dev.of_type(LOG_GROUP)}
     assert {r.urn for r in found if r.type == LOG_GROUP} == {r.urn for r in dev.of_type(LOG_GROUP)}

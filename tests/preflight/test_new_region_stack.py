@@ -138,7 +138,7 @@ def test_the_change_review_runs_for_a_new_region(results):
     assert status == 0 and data["changes"]["create"]
     assert any("does not exist at HEAD~1" in w for w in data["warnings"])
     status, data = results["staging's change"]
-    assert status == 0 and data["settings"] == ["compute.nodeGroups"]
+    assert status == 0 and [s["key"] for s in data["settings"]] == ["compute.nodeGroups"]
     assert [c["name"] for c in data["changes"]["replace"]] == ["eks-system"]
 
 
