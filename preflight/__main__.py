@@ -29,7 +29,7 @@ from preflight.estimates import (
     stack_region,
     subnet_plan,
 )
-from preflight.offline.analyzer import Violation, evaluate
+from preflight.offline.analyzer import PackConfigError, Violation, evaluate
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stacks
 
@@ -243,21 +243,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _review(args.stack, args.against, overrides, args.json)
     try:
         run = run_program(args.stack, overrides)
-    except (SettingsError, FileNotFoundError) as error:
+        policy_config = _policy_config(args.stack, args.policy_config)
+        violations = evaluate(run.registrations, ROOT / policy_config if policy_config else None)
+    except (SettingsError, FileNotFoundError, PackConfigError, ValueError) as error:
+        # The user's mistake (settings, a stack or policy config that does not exist or does
+        # not parse): one message and exit status 2, never a traceback.
         if args.json:
             print(json.dumps({"stack": args.stack, "error": str(error)}, indent=2))
         else:
             print(f"preflight: stack {args.stack}: {error}", file=sys.stderr)
         return 2
-
-    default_config = ROOT / "policy" / "config" / f"{args.stack}.json"
-    policy_config = args.policy_config or (
-        str(default_config.relative_to(ROOT)) if default_config.exists() else None
-    )
-    violations = evaluate(run.registrations, ROOT / policy_config if policy_config else None)
     data = report(run, violations, policy_config)
+    if policy_config is None:
+        data["warnings"].append(
+            f"no policy/config/{args.stack}.json: the pack's default levels judged this stack "
+            "(CI passes that file to `pulumi preview`; copy dev.json or prod.json)"
+        )
     print(json.dumps(data, indent=2) if args.json else render(data))
     return 1 if data["policy"]["mandatory"] else 0
+
+
+def _policy_config(stack: str, given: str | None) -> str | None:
+    """The policy pack config to judge with (relative to the project): the one given, else
+    policy/config/<stack>.json when it exists; a given one that does not exist is an error."""
+    if given:
+        if not (ROOT / given).is_file():
+            raise FileNotFoundError(f"--policy-config {given}: no such file")
+        return given
+    default = ROOT / "policy" / "config" / f"{stack}.json"
+    return str(default.relative_to(ROOT)) if default.exists() else None
 
 
 def _review(stack: str, ref: str, overrides: dict[str, Any], as_json: bool) -> int:

@@ -39,7 +39,9 @@ if str(POLICY_DIR) not in sys.path:
     sys.path.insert(0, str(POLICY_DIR))
 
 from eks_policies import ALL_POLICIES, BaselinePolicy, BaselineResourcePolicy  # noqa: E402
-from eks_policies.pack_config import load_config_file, reconcile  # noqa: E402
+from eks_policies.pack_config import PackConfigError, load_config_file, reconcile  # noqa: E402
+
+__all__ = ["ALL_POLICIES", "POLICY_DIR", "PackConfigError", "Violation", "evaluate", "reconcile"]
 
 
 @dataclass(frozen=True)

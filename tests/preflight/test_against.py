@@ -112,8 +112,8 @@ def test_a_stack_the_ref_lacks_is_all_new(repository):
 def test_unknown_refs_and_stacks_are_bad_input(repository):
     with pytest.raises(BadInput, match="unknown git ref 'no-such-ref'"):
         resolve("no-such-ref", repository)
-    with pytest.raises(BadInput, match=r"no stack file Pulumi\.staging\.yaml"):
-        change_review("staging", "current", {}, repo=repository)
+    with pytest.raises(BadInput, match=r"no stack file Pulumi\.no-such-stack\.yaml"):
+        change_review("no-such-stack", "current", {}, repo=repository)
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
@@ -126,7 +126,7 @@ def test_the_command_exits_2_on_bad_input_and_prints_json():
     bad_ref = run_command("--stack", "dev", "--against", "no-such-ref", "--json")
     assert bad_ref.returncode == 2
     assert json.loads(bad_ref.stdout)["error"] == "unknown git ref 'no-such-ref'"
-    assert run_command("--stack", "staging", "--against", "HEAD").returncode == 2
+    assert run_command("--stack", "no-such-stack", "--against", "HEAD").returncode == 2
 
 
 def test_the_command_exits_1_when_something_is_refused():

@@ -47,8 +47,8 @@ def test_settings_error_exits_2_with_the_programs_message(capsys):
 
 
 def test_unknown_stack_exits_2(capsys):
-    assert main(["--stack", "staging"]) == 2
-    assert "no stack file Pulumi.staging.yaml" in capsys.readouterr().err
+    assert main(["--stack", "no-such-stack"]) == 2
+    assert "no stack file Pulumi.no-such-stack.yaml" in capsys.readouterr().err
 
 
 def test_text_report_names_every_section(capsys):
@@ -86,3 +86,34 @@ def test_the_module_runs_as_the_cli_does():
 )
 def test_parse_override(text, expected):
     assert parse_override(text) == expected
+
+
+def test_a_policy_config_typo_exits_2_with_one_message(capsys, tmp_path):
+    bad = tmp_path / "typo.json"
+    bad.write_text('{"eks-endpoint-privat": "advisory"}')
+    assert main(["--stack", "dev", "--policy-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "eks-endpoint-privat: no such policy in the pack" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_a_policy_config_missing_or_broken_exits_2(capsys, tmp_path, content):
+    path = tmp_path / "config.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["--stack", "dev", "--policy-config", str(path)]) == 2
+    assert capsys.readouterr().err.startswith("preflight: stack dev: ")
+
+
+def test_a_stack_without_a_policy_config_says_so(capsys, tmp_path, monkeypatch):
+    import preflight.__main__ as command
+
+    monkeypatch.setattr(command, "ROOT", tmp_path)  # where no policy/config/<stack>.json is
+    assert command._policy_config("dev", None) is None
+    monkeypatch.setattr(command, "_policy_config", lambda stack, given: None)
+    code, data = run_json(capsys, "--stack", "dev")
+    assert code == 0 and data["policy"]["config"] is None
+    assert any(
+        w.startswith("no policy/config/dev.json: the pack's default levels")
+        for w in data["warnings"]
+    )
