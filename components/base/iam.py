@@ -31,22 +31,63 @@ def access_policy_arn(ctx: AwsContext, name: str) -> str:
     return f"arn:{ctx.partition}:eks::aws:cluster-access-policy/{name}"
 
 
-# Actions the Service Authorization Reference lists with no resource type: they only accept
+# Actions the Service Authorization Reference (SAR) lists with no resource type: they only accept
 # `"Resource": "*"`, and a statement naming an ARN grants them nothing. Kept to what documents
-# here could use; a test checks no ARN-scoped statement names one.
-WILDCARD_ONLY_ACTIONS = frozenset(
-    {
-        "logs:DescribeLogGroups",  # a list call (VPC flow logs need it)
-        "logs:DescribeQueryDefinitions",
-        "kms:CreateKey",  # the key does not exist yet
-        "kms:ListAliases",
-        "kms:ListKeys",
-        "ec2:Describe*",  # no EC2 Describe action supports resource-level permissions
-        "eks:ListClusters",
-        "iam:ListRoles",
-        "sts:GetCallerIdentity",
-    }
-)
+# here could use; a test checks no ARN-scoped statement names one. Each with where that was read
+# (2026-12-06); `unconfirmed` says why a row could not be checked (the stored SAR pages end
+# before their tables), in which case treating the action as wildcard-only stays the safe side.
+SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
+WILDCARD_ONLY_SOURCES: dict[str, dict[str, str]] = {
+    "logs:DescribeLogGroups": {  # a list call (VPC flow logs need it)
+        "url": SAR + "list_amazoncloudwatchlogs.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+    "logs:DescribeQueryDefinitions": {
+        "url": "https://www.repost.aws/questions/QULInT7WNvRYafkTh1hi8SdQ/"
+        "limit-access-to-cloudwatch-logs-insights-query-results",
+        "read": "2026-12-06",
+        "what": "AWS re:Post answer citing the SAR: DescribeQueryDefinitions 'currently doesn't "
+        "support any Resource ARN restriction'",
+    },
+    "kms:CreateKey": {  # the key does not exist yet
+        "url": SAR + "list_awskeymanagementservice.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+    "kms:ListAliases": {
+        "url": SAR + "list_awskeymanagementservice.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+    "kms:ListKeys": {
+        "url": "https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html",
+        "read": "2026-12-06",
+        "what": "KMS API reference: ListKeys 'doesn't take a KMS key parameter' (IAM policy only)",
+    },
+    "ec2:Describe*": {  # every ec2:Describe action, by the wildcard_only rule below
+        "url": SAR + "list_amazonec2.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table; not every newer "
+        "Describe action was checked",
+    },
+    "eks:ListClusters": {
+        "url": SAR + "list_amazonelastickubernetesservice.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+    "iam:ListRoles": {
+        "url": SAR + "list_awsidentityandaccessmanagementiam.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+    "sts:GetCallerIdentity": {
+        "url": SAR + "list_awssecuritytokenservice.html",
+        "read": "2026-12-06",
+        "unconfirmed": "the stored SAR copy ends before the actions table",
+    },
+}
+WILDCARD_ONLY_ACTIONS = frozenset(WILDCARD_ONLY_SOURCES)
 
 
 def wildcard_only(action: str) -> bool:

@@ -8,7 +8,9 @@ into, would otherwise re-plan every subnet)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pulumi_aws as aws
 
@@ -16,8 +18,10 @@ from components.base.config import SettingsError
 from components.base.config.problems import problem_text
 from components.network.settings import NetworkSettings
 
-# AZs where EKS cannot place control-plane ENIs (EKS user guide, "Amazon EKS clusters" requirements).
-EKS_UNSUPPORTED_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
+# AZs where EKS cannot place control-plane ENIs: the EKS user guide's network requirements, kept
+# with that source in the data file beside this one.
+UNSUPPORTED_ZONES_FILE = Path(__file__).with_name("eks-unsupported-zones.json")
+EKS_UNSUPPORTED_ZONE_IDS = tuple(json.loads(UNSUPPORTED_ZONES_FILE.read_text())["zoneIds"].values())
 # Regular AZs only: Local Zones and Wavelength Zones (opt-in, `zone-type` local-zone or
 # wavelength-zone) have no EKS control plane and sort before `<region>a` (us-east-1-bos-1a).
 # Filter names from the EC2 API reference, DescribeAvailabilityZones.

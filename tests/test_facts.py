@@ -1,0 +1,237 @@
+"""Every fact the program holds about AWS says where it comes from: each entry of each fact table
+names a recorded source with the date it was read, or says why nothing confirmed it. A table whose
+entry lacks that fails here (the tests below show it does), and the tables agree with themselves
+(the support phases with their dates, the add-ons table with its sources)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from components.addons.versions import VERSIONS_FILE
+from components.base.iam import WILDCARD_ONLY_ACTIONS, WILDCARD_ONLY_SOURCES
+from components.cluster import versions as kubernetes
+from components.network.zones import EKS_UNSUPPORTED_ZONE_IDS, UNSUPPORTED_ZONES_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "components" / "controllers" / "data"
+REPLACEMENTS = ROOT / "preflight" / "replacements.json"
+
+Entry = tuple[str, list[dict | None]]
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def cited(entry: str, ids: list[str], sources: dict) -> Entry:
+    return entry, [sources.get(i) for i in ids]
+
+
+def addon_entries(doc: dict) -> Iterator[Entry]:
+    for table, provenance, sources in (
+        ("kubernetes", "provenance", "sources"),
+        ("controllers", "controllersProvenance", "controllersSources"),
+    ):
+        for minor, row in doc[table].items():
+            for name in row:
+                ids = doc[provenance].get(minor, {}).get(name, [])
+                yield cited(f"versions.json {table} {minor} {name}", ids, doc[sources])
+    for minor, row in doc["unconfirmed"].items():
+        for name, reason in row.items():
+            yield f"versions.json unconfirmed {minor} {name}", [{"unconfirmed": reason}]
+
+
+def kubernetes_entries(doc: dict) -> Iterator[Entry]:
+    for section in ("standard_support", "extended_support"):
+        for version, entry in doc[section].items():
+            yield cited(f"eks_versions.json {version}", entry.get("sources", []), doc["sources"])
+    yield cited("eks_versions.json pricing", doc["pricing"].get("sources", []), doc["sources"])
+
+
+def whole_file(name: str, doc: dict) -> Entry:
+    return name, [doc.get("source")]
+
+
+def table_entries() -> Iterator[Entry]:
+    """Every entry of every fact table, with the source records it cites."""
+    yield from addon_entries(load(VERSIONS_FILE))
+    yield from kubernetes_entries(load(kubernetes.VERSIONS_FILE))
+    compatibility = load(DATA / "karpenter-compatibility.json")
+    for minor in compatibility["maxKubernetes"]:
+        yield f"karpenter-compatibility.json {minor}", [compatibility.get("source")]
+    yield whole_file(
+        "karpenter-controller-policy.json", load(DATA / "karpenter-controller-policy.json")
+    )
+    yield whole_file(
+        "aws-load-balancer-controller-policy.json",
+        load(DATA / "aws-load-balancer-controller-policy.source.json"),
+    )
+    for typ, rule in load(REPLACEMENTS)["types"].items():
+        yield (
+            f"replacements.json {typ}",
+            [rule.get("source") if isinstance(rule.get("source"), dict) else None],
+        )
+    for action, source in WILDCARD_ONLY_SOURCES.items():
+        yield f"WILDCARD_ONLY_ACTIONS {action}", [source]
+    zones = load(UNSUPPORTED_ZONES_FILE)
+    for region in zones["zoneIds"]:
+        yield f"eks-unsupported-zones.json {region}", [zones.get("source")]
+
+
+def provenance_problems(entries: Iterator[Entry], today: dt.date) -> list[str]:
+    """What is wrong with the provenance of `entries`: no source, a source not recorded, a source
+    saying neither where it is nor what it says, no date read (unless it says why it is
+    unconfirmed), or a date that is not a past ISO date."""
+    problems = []
+    for name, records in entries:
+        if not records:
+            problems.append(f"{name}: no source")
+        for record in records:
+            if record is None:
+                problems.append(f"{name}: cites a source that is not recorded")
+                continue
+            if record.get("unconfirmed"):
+                continue
+            if not (record.get("url") or record.get("repo") or record.get("what")):
+                problems.append(f"{name}: a source that says neither where nor what")
+            read = record.get("read")
+            if not read:
+                problems.append(f"{name}: no date read")
+                continue
+            try:
+                if dt.date.fromisoformat(read) > today:
+                    problems.append(f"{name}: read {read}, a date still to come")
+            except ValueError:
+                problems.append(f"{name}: read {read!r}, not a date")
+    return problems
+
+
+def test_every_entry_of_every_fact_table_has_a_source_and_a_date_read():
+    entries = list(table_entries())
+    assert len(entries) > 60
+    assert provenance_problems(iter(entries), dt.date.today()) == []
+
+
+def test_an_entry_without_a_source_fails():
+    doc = load(VERSIONS_FILE)
+    stripped = copy.deepcopy(doc)
+    del stripped["provenance"]["1.35"]["coredns"]
+    del stripped["sources"]["eks-ug-kube-proxy"]["read"]
+    stripped["provenance"]["1.36"]["vpc-cni"] = ["nowhere"]
+    assert provenance_problems(addon_entries(stripped), dt.date(2026, 12, 6)) == [
+        "versions.json kubernetes 1.34 kube-proxy: no date read",
+        "versions.json kubernetes 1.35 coredns: no source",
+        "versions.json kubernetes 1.35 kube-proxy: no date read",
+        "versions.json kubernetes 1.36 kube-proxy: no date read",
+        "versions.json kubernetes 1.36 vpc-cni: cites a source that is not recorded",
+    ]
+
+
+def test_a_whole_file_without_a_source_fails_and_a_date_must_be_one():
+    policy = load(DATA / "karpenter-controller-policy.json")
+    assert provenance_problems(iter([whole_file("k", {})]), dt.date(2026, 12, 6)) == [
+        "k: cites a source that is not recorded"
+    ]
+    late = {**policy["source"], "read": "2027-01-01"}
+    garbled = {**policy["source"], "read": "last week"}
+    assert provenance_problems(iter([("k", [late]), ("g", [garbled])]), dt.date(2026, 12, 6)) == [
+        "k: read 2027-01-01, a date still to come",
+        "g: read 'last week', not a date",
+    ]
+    assert (
+        provenance_problems(
+            iter([("u", [{"unconfirmed": "no source read it"}])]), dt.date(2026, 12, 6)
+        )
+        == []
+    )
+
+
+def test_the_add_on_table_cites_only_recorded_sources_and_confirms_or_explains_each_pair():
+    doc = load(VERSIONS_FILE)
+    for table, provenance in (
+        ("kubernetes", "provenance"),
+        ("controllers", "controllersProvenance"),
+    ):
+        assert {m: set(r) for m, r in doc[table].items()} == {
+            m: set(r) for m, r in doc[provenance].items()
+        }
+    both = {(m, n) for m, r in doc["unconfirmed"].items() for n in r} & {
+        (m, n) for m, r in doc["kubernetes"].items() for n in r
+    }
+    assert both == set()
+
+
+def test_the_support_split_is_the_one_the_dates_give_on_the_day_it_was_read():
+    doc = load(kubernetes.VERSIONS_FILE)
+    read = dt.date.fromisoformat(doc["read"])
+    for version in doc["standard_support"]:
+        assert not kubernetes.past_standard_support(version, read), version
+    for version in doc["extended_support"]:
+        assert kubernetes.support_status(version, read).phase == "extended", version
+    assert doc["default"] in kubernetes.new_stack_versions(read)
+
+
+def test_the_zones_eks_refuses_are_the_user_guides():
+    # Written down from the EKS user guide's network requirements (read 2026-12-06).
+    assert set(EKS_UNSUPPORTED_ZONE_IDS) == {"use1-az3", "usw1-az2", "cac1-az3"}
+
+
+def test_the_wildcard_only_actions_are_the_sourced_ones():
+    assert set(WILDCARD_ONLY_ACTIONS) == {
+        "logs:DescribeLogGroups",
+        "logs:DescribeQueryDefinitions",
+        "kms:CreateKey",
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "ec2:Describe*",
+        "eks:ListClusters",
+        "iam:ListRoles",
+        "sts:GetCallerIdentity",
+    }
+
+
+@pytest.mark.parametrize(
+    ("typ", "replace_on"),
+    [
+        # Written down from the ForceNew / RequiresReplace attributes of terraform-provider-aws
+        # internal/service/eks/*.go and ec2/vpc_subnet.go, kms/key.go (read 2026-12-06).
+        (
+            "aws:eks/cluster:Cluster",
+            {
+                "name",
+                "roleArn",
+                "bootstrapSelfManagedAddons",
+                "accessConfig.bootstrapClusterCreatorAdminPermissions",
+                "kubernetesNetworkConfig.ipFamily",
+                "kubernetesNetworkConfig.serviceIpv4Cidr",
+                "outpostConfig.controlPlaneInstanceType",
+                "outpostConfig.controlPlanePlacement.groupName",
+                "remoteNetworkConfig",
+            },
+        ),
+        ("aws:eks/addon:Addon", {"addonName", "clusterName"}),
+        ("aws:eks/accessEntry:AccessEntry", {"clusterName", "principalArn", "type"}),
+        (
+            "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+            {"clusterName", "principalArn", "policyArn", "accessScope"},
+        ),
+        (
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            {"clusterName", "namespace", "serviceAccount"},
+        ),
+        (
+            "aws:kms/key:Key",
+            {"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"},
+        ),
+    ],
+)
+def test_the_replacements_read_from_the_provider(typ, replace_on):
+    rule = load(REPLACEMENTS)["types"][typ]
+    assert set(rule["replaceOn"]) == replace_on
+    assert rule["source"]["read"] == "2026-12-06" and rule["source"]["commit"]
