@@ -141,12 +141,34 @@ def change_review(
         record = deployed.outputs.get(OUTPUT)
         try:
             run = run_program(stack, overrides, deployed=record)
-        except RefusedChanges:
-            run = run_program(stack, overrides)
+        except RefusedChanges as refused:
+            try:
+                run = run_program(stack, overrides)
+            except SettingsError as unshowable:  # e.g. a version no new stack may start on
+                return _refused_only(deployed, stack, refused.problems, str(unshowable))
     except (FileNotFoundError, SettingsError) as error:
         snapshot.cancel()
         raise BadInput(str(error)) from None
     return compare(deployed, run)
+
+
+def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) -> dict[str, Any]:
+    """The review of a refused change whose effect cannot be shown."""
+    nothing: dict[str, list] = {k: [] for k in ("create", "update", "replace", "delete")}
+    cost = estimate_cost(deployed.registrations).monthly_usd if deployed.registrations else 0.0
+    return {
+        "stack": stack,
+        "against": {"ref": deployed.ref, "commit": deployed.commit},
+        "settings": [],
+        "changes": nothing | {"refused": refused},
+        "cost": {
+            "monthly_usd_before": cost,
+            "monthly_usd_after": cost,
+            "monthly_usd_change": 0.0,
+            "unpriced_items": False,
+        },
+        "warnings": [f"what the refused change would do cannot be shown: {why}"],
+    }
 
 
 def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -> dict[str, Any]:

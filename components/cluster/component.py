@@ -4,6 +4,7 @@ node role its compute uses, and the add-ons that must run before any node boots.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from components.base.iam import (
 from components.cluster import iam
 from components.cluster.kubeconfig import kubeconfig
 from components.cluster.settings import ClusterSettings, EndpointAccessSettings
+from components.cluster.versions import past_standard_support
 from components.network.component import Network
 
 
@@ -159,7 +161,16 @@ class Cluster(PlatformComponent):
             else None,
             tags=self._tags(cluster_name),
             opts=self._child(
-                protect=settings.protect, depends_on=[log_group, key_grant, *role_policies]
+                protect=settings.protect,
+                depends_on=[log_group, key_grant, *role_policies],
+                # Past the end of standard support EKS upgrades a STANDARD-policy cluster itself
+                # (kubernetes-versions.html, read 2026-12-06); a refresh then reads the newer
+                # version, and asking EKS to go back would fail every `pulumi up` (a rollback
+                # after such an upgrade needs the EXTENDED policy). The version is left alone
+                # until the setting moves on (the settings warn with the version to set).
+                ignore_changes=["version"]
+                if past_standard_support(versions.control_plane, dt.date.today())
+                else None,
             ),
         )
         self.control_plane = cluster

@@ -18,8 +18,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
-from components.base.config import SettingsError
+from components.base.config import PROJECT, SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
+from components.cluster.versions import refuse_for_new_stack
 from components.stack.record import OUTPUT, Deployment, node_role_label
 from components.stack.rules import refusals
 from components.stack.settings import Settings
@@ -91,7 +92,12 @@ def guarded_deployment(
     )
     node_role = node_role_label(previous, settings.compute.mode)
     deployment = Deployment.of(settings, zones, deployer, plan.versions, node_role)
-    if previous is not None and (found := refusals(previous, deployment, allowed, today)):
+    if previous is None:
+        # A deployed stack past the end of standard support is warned (by the settings); a new
+        # one must not start there.
+        if problem := refuse_for_new_stack(settings.kubernetes_version, today):
+            raise SettingsError([f"{PROJECT}:{problem}"])
+    elif found := refusals(previous, deployment, allowed, today):
         raise RefusedChanges(found)
     for note in plan.notes:
         pulumi.log.warn(note)

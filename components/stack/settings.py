@@ -189,7 +189,7 @@ class Settings:
 
     def checked(self, check: Check) -> Settings:
         stack = check.context.stack
-        if problem := versions.version_problem(self.kubernetes_version):
+        if problem := versions.version_problem(self.kubernetes_version, check.context.today):
             check.problem(
                 "kubernetesVersion",
                 self.kubernetes_version,
@@ -202,8 +202,9 @@ class Settings:
             check.problem(
                 "kubernetesVersion",
                 self.kubernetes_version,
-                f"components/addons/versions.json has no version of {unknown} for it: run "
-                "`python -m components.addons.refresh` (or pin them in addons.overrides.<name>.version)",
+                f"components/addons/versions.json has no version of {unknown} that a source "
+                "confirms for it (see its `unconfirmed`): run `python -m components.addons.refresh "
+                "--region <region>`, or pin them in addons.overrides.<name>.version",
             )
         elif warning := versions.support_warning(self.kubernetes_version, check.context.today):
             check.warn(warning)

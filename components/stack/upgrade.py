@@ -27,7 +27,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from components.base.config import PROJECT
-from components.cluster.versions import minor
+from components.cluster.versions import minor, past_standard_support
 
 ROLLBACK_WINDOW = dt.timedelta(days=7)  # rollback-cluster.html, "7-day window"
 KEY = "kubernetesVersion"
@@ -132,6 +132,14 @@ def _rollback(
             desired,
             f"EKS rolls back only an in-place upgrade, and this cluster was not upgraded from "
             f"{desired} (it was created at {current}, or already rolled back). Keep {current}",
+        )
+    if past_standard_support(desired, today):
+        return _refuse(
+            current,
+            desired,
+            f"{desired} is past the end of EKS standard support, and EKS rolls back to such a "
+            "version only under the EXTENDED upgrade policy (this baseline's is STANDARD). Keep "
+            f"{current}",
         )
     if upgrade is not None and today - upgrade.on >= ROLLBACK_WINDOW:
         return _refuse(

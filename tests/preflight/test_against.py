@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from preflight.against import BadInput, change_review, compare, deployed_at, resolve
+from preflight.against import (
+    BadInput,
+    change_review,
+    compare,
+    deployed_at,
+    render_review,
+    resolve,
+)
 from tests.programs import program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +34,8 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
-    """A repository of this tree: `two-azs` (dev deployed in 2 AZs), then `current`."""
+    """A repository of this tree: `two-azs` (dev deployed in 2 AZs), `on-1.36` (dev on Kubernetes
+    1.36), then `current`."""
     repo = tmp_path_factory.mktemp("repo")
     for name in git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n"):
         if name and (ROOT / name).is_file():
@@ -42,6 +50,11 @@ def repository(tmp_path_factory) -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "dev in two AZs")
     git(repo, "tag", "two-azs")
+    newer = yaml.safe_load(current)
+    newer["config"]["eks-platform:kubernetesVersion"] = "1.36"
+    dev.write_text(yaml.safe_dump(newer))
+    git(repo, "commit", "-qam", "dev on 1.36")
+    git(repo, "tag", "on-1.36")
     dev.write_text(current)
     git(repo, "commit", "-qam", "current")
     git(repo, "tag", "current")
@@ -131,8 +144,17 @@ def test_the_command_exits_2_on_bad_input_and_prints_json():
 
 def test_the_command_exits_1_when_something_is_refused():
     result = run_command(
-        "--stack", "dev", "--against", "HEAD", "--json", "--config", "kubernetesVersion=1.34"
+        "--stack", "dev", "--against", "HEAD", "--json", "--config", "network.vpcCidr=10.99.0.0/16"
     )
     data = json.loads(result.stdout)
     assert set(data["changes"]) == {"create", "update", "replace", "delete", "refused"}
     assert result.returncode == (1 if data["changes"]["refused"] else 0)
+
+
+def test_a_refused_change_whose_effect_cannot_be_run_is_still_reviewed(repository):
+    # From 1.35, back to 1.34: refused as a rollback; and 1.34 is past standard support, so the
+    # program would not even start a stack on it to show the effect.
+    data = change_review("dev", "current", {"kubernetesVersion": "1.34"}, repo=repository)
+    assert [m.split(": ")[1] for m in data["changes"]["refused"]] == ["1.35 -> 1.34"]
+    assert data["warnings"][0].startswith("what the refused change would do cannot be shown")
+    assert render_review(data).splitlines()[0].endswith("REFUSED (1)")

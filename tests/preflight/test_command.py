@@ -111,7 +111,7 @@ def test_a_stack_without_a_policy_config_says_so(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(command, "ROOT", tmp_path)  # where no policy/config/<stack>.json is
     assert command._policy_config("dev", None) is None
     monkeypatch.setattr(command, "_policy_config", lambda stack, given: None)
-    code, data = run_json(capsys, "--stack", "dev")
+    _, data = run_json(capsys, "--stack", "dev")
     assert data["policy"]["config"] is None  # (dev keeps logs 30 days, under the default floor)
     assert any(
         w.startswith("no policy/config/dev.json: the pack's default levels")

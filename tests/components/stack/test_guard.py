@@ -260,3 +260,23 @@ def test_a_stack_that_started_in_auto_mode_keeps_the_one_node_role():
     # ... also from a record written before the role was recorded.
     legacy = {k: v for k, v in first.outputs[OUTPUT].items() if k != "nodeRole"}
     assert node_role(program("dev", auto, deployed=legacy)) == "eks-node"
+
+
+def test_a_new_stack_may_not_start_past_standard_support():
+    # EKS standard support of 1.34 ended on 2026-12-02 (policy/eks_policies/eks_versions.json's
+    # source); this run's date is after it.
+    with pytest.raises(SettingsError, match=r'kubernetesVersion = "1.34": .*left EKS standard'):
+        program("dev", {"kubernetesVersion": "1.34"})
+
+
+def test_a_deployed_stack_past_standard_support_is_warned_and_never_asks_for_a_downgrade(dev):
+    on_134 = {
+        **dev.outputs[OUTPUT],
+        "kubernetesVersion": "1.34",
+        "versions": {"controlPlane": "1.34", "nodes": "1.34", "table": "1.34"},
+    }
+    run = program("dev", {"kubernetesVersion": "1.34"}, deployed=on_134)
+    assert any("1.34 left EKS standard support" in w for w in run.warnings)
+    # EKS upgrades such a cluster itself: the refreshed newer version is not undone.
+    assert run.one("aws:eks/cluster:Cluster").ignore_changes == ("version",)
+    assert dev.one("aws:eks/cluster:Cluster").ignore_changes == ()
