@@ -128,7 +128,10 @@ def support_status(version: str, today: dt.date) -> SupportStatus:
 
 
 def past_standard_support(version: str, today: dt.date) -> bool:
-    """Whether EKS standard support of `version` has ended on `today` (the end date included)."""
+    """Whether EKS standard support of `version` has ended on `today` (the end date included);
+    False for a version the table does not know (validation refuses those)."""
+    if version not in STANDARD_SUPPORT:
+        return False
     return support_status(version, today).phase in ("extended", "unsupported")
 
 

@@ -173,11 +173,12 @@ def test_one_minor_up_passes_and_two_are_refused_with_the_next_version_to_deploy
 
 def test_a_rollback_needs_its_allowance():
     upgraded = changed(
-        versions=Versions("1.35", "1.35", "1.35", Upgrade("1.34", TODAY - dt.timedelta(days=2)))
+        kubernetes_version="1.36",
+        versions=Versions("1.36", "1.36", "1.36", Upgrade("1.35", TODAY - dt.timedelta(days=2))),
     )
-    [message] = refused(upgraded, changed(kubernetes_version="1.34"))
+    [message] = refused(upgraded, BASE)
     assert 'Add "kubernetesVersion" to eks-platform:allowDisruptiveChanges' in message
-    assert refused(upgraded, changed(kubernetes_version="1.34"), ("kubernetesVersion",)) == []
+    assert refused(upgraded, BASE, ("kubernetesVersion",)) == []
 
 
 def test_force_upgrade_is_refused_on_an_update_that_changes_no_version():

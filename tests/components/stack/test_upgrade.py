@@ -19,7 +19,8 @@ def settled(version: str, upgrade: Upgrade | None = None, table: str | None = No
     return Versions(version, version, table or version, upgrade)
 
 
-def upgraded_days_ago(days: int, to: str = "1.35", source: str = "1.34") -> Versions:
+# Rollbacks here go 1.36 -> 1.35: both in standard support on TODAY (1.34's ended 2026-12-02).
+def upgraded_days_ago(days: int, to: str = "1.36", source: str = "1.35") -> Versions:
     return settled(to, Upgrade(source, TODAY - dt.timedelta(days=days)))
 
 
@@ -33,8 +34,8 @@ def test_a_new_stack_runs_the_setting_everywhere():
 
 def test_no_change_keeps_what_runs_and_the_last_upgrade():
     previous = upgraded_days_ago(3)
-    assert plan(previous, "1.35").versions == previous
-    assert plan(previous, "1.35").notes == ()
+    assert plan(previous, "1.36").versions == previous
+    assert plan(previous, "1.36").notes == ()
 
 
 def test_one_minor_up_moves_everything_and_records_the_upgrade():
@@ -53,44 +54,51 @@ def test_more_than_one_minor_up_is_refused_with_the_next_minor_to_deploy(desired
 
 
 def test_two_minors_down_is_refused_even_when_allowed():
-    [message] = plan(upgraded_days_ago(1, "1.36", "1.35"), "1.34").refusals
+    [message] = plan(upgraded_days_ago(1), "1.34").refusals
     assert "by one minor version only (N to N-1" in message
     assert "roll back to 1.35 first" in message
 
 
+def test_a_rollback_to_a_version_past_standard_support_is_refused():
+    # EKS: a target in extended support needs the EXTENDED upgrade policy (rollback-cluster.html).
+    [message] = plan(upgraded_days_ago(1, "1.35", "1.34"), "1.34").refusals
+    assert "1.34 is past the end of EKS standard support" in message
+    assert "EXTENDED upgrade policy" in message
+
+
 def test_a_rollback_without_its_allowance_is_refused_naming_it():
-    [message] = plan(upgraded_days_ago(1), "1.34", allowed=()).refusals
-    assert message.startswith("eks-platform:kubernetesVersion: 1.35 -> 1.34: a rollback")
+    [message] = plan(upgraded_days_ago(1), "1.35", allowed=()).refusals
+    assert message.startswith("eks-platform:kubernetesVersion: 1.36 -> 1.35: a rollback")
     assert 'Add "kubernetesVersion" to eks-platform:allowDisruptiveChanges' in message
     assert "within 7 days" in message and "node groups first" in message
 
 
 def test_a_rollback_moves_the_node_groups_first_then_the_control_plane():
-    first = plan(upgraded_days_ago(2), "1.34")
+    first = plan(upgraded_days_ago(2), "1.35")
     assert first.refusals == ()
     # Step 1: node groups back, control plane and the add-ons' table row kept.
     assert first.versions == Versions(
-        "1.35", "1.34", "1.35", Upgrade("1.34", TODAY - dt.timedelta(2))
+        "1.36", "1.35", "1.36", Upgrade("1.35", TODAY - dt.timedelta(2))
     )
     assert "rollback step 1 of 2" in first.notes[0] and "Run `pulumi up` again" in first.notes[0]
-    second = plan(first.versions, "1.34")
+    second = plan(first.versions, "1.35")
     assert second.refusals == ()
     # Step 2: the control plane follows; add-ons keep their versions (EKS leaves them).
-    assert second.versions == Versions("1.34", "1.34", "1.35", None)
+    assert second.versions == Versions("1.35", "1.35", "1.36", None)
     assert "step 2 of 2" in second.notes[0] and "Remove" in second.notes[0]
     # Settled afterwards: nothing moves, the table row stays where the add-ons are.
-    assert plan(second.versions, "1.34").versions == Versions("1.34", "1.34", "1.35", None)
+    assert plan(second.versions, "1.35").versions == Versions("1.35", "1.35", "1.36", None)
 
 
 def test_auto_mode_rolls_back_in_one_step_as_eks_rolls_its_nodes_itself():
-    result = plan(upgraded_days_ago(2), "1.34", managed=False)
-    assert result.versions == Versions("1.34", "1.34", "1.35", None)
+    result = plan(upgraded_days_ago(2), "1.35", managed=False)
+    assert result.versions == Versions("1.35", "1.35", "1.36", None)
     assert "rollback:" in result.notes[0] and "step" not in result.notes[0]
 
 
 @pytest.mark.parametrize("days, allowed", [(0, True), (6, True), (7, False), (30, False)])
 def test_the_rollback_window_is_seven_days_from_the_upgrade(days, allowed):
-    result = plan(upgraded_days_ago(days), "1.34")
+    result = plan(upgraded_days_ago(days), "1.35")
     assert (result.refusals == ()) is allowed
     if not allowed:
         assert "only within 7 days of the upgrade" in result.refusals[0]
@@ -98,9 +106,9 @@ def test_the_rollback_window_is_seven_days_from_the_upgrade(days, allowed):
 
 
 def test_the_window_is_checked_again_at_the_second_step():
-    first = plan(upgraded_days_ago(6), "1.34")
+    first = plan(upgraded_days_ago(6), "1.35")
     late = dataclass_replace_upgrade(first.versions, days_ago=7)
-    assert "only within 7 days" in plan(late, "1.34").refusals[0]
+    assert "only within 7 days" in plan(late, "1.35").refusals[0]
 
 
 def dataclass_replace_upgrade(versions: Versions, days_ago: int) -> Versions:
@@ -114,19 +122,19 @@ def dataclass_replace_upgrade(versions: Versions, days_ago: int) -> Versions:
 
 
 def test_a_cluster_created_at_its_version_cannot_roll_back():
-    [message] = plan(settled("1.35"), "1.34").refusals
+    [message] = plan(settled("1.36"), "1.35").refusals
     assert "EKS rolls back only an in-place upgrade" in message
-    assert "created at 1.35, or already rolled back" in message
+    assert "created at 1.36, or already rolled back" in message
 
 
 def test_a_rollback_goes_back_only_to_where_the_upgrade_came_from():
-    # The same answer as a cluster created at 1.35: no upgrade from 1.34 to undo.
-    assert plan(upgraded_days_ago(1, "1.35", "1.35"), "1.34").refusals
+    # The same answer as a cluster created at 1.36: no upgrade from 1.35 to undo.
+    assert plan(upgraded_days_ago(1, "1.36", "1.36"), "1.35").refusals
 
 
 def test_a_record_older_than_upgrade_tracking_may_roll_back_with_a_warning():
-    old = Versions("1.35", "1.35", "1.35", None, upgrade_known=False)
-    result = plan(old, "1.34")
+    old = Versions("1.36", "1.36", "1.36", None, upgrade_known=False)
+    result = plan(old, "1.35")
     assert result.refusals == ()
     assert any("predates upgrade tracking" in n for n in result.notes)
 
