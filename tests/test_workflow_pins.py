@@ -1,5 +1,7 @@
 """Every action a workflow uses is pinned to a full commit SHA, with the release it is in a
-comment: a tag can be moved to other code, a commit cannot."""
+comment: a tag can be moved to other code, a commit cannot. A reusable workflow of this
+repository is called in GitHub's self-repository form (`$/...`), which runs it at the caller's
+own commit."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from tests.test_workflows import (
     AWS_ACTION,
     CHECKOUT_ACTION,
     PULUMI_ACTION,
+    ROOT,
+    SELF,
     SETUP_PYTHON_ACTION,
     WORKFLOW_DIR,
 )
@@ -24,6 +28,7 @@ PINNED = re.compile(
     r"\s+#\s+(?P<version>v\d+\.\d+\.\d+)\s*$"
 )
 USES = re.compile(r"^\s*(?:-\s+)?uses:")
+SELF_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+\$/(\S+)\s*$")
 # The commits checked against each repository's tags (`git rev-parse <tag>^{commit}` on a clone,
 # 2026-11-25). aws-actions/configure-aws-credentials has no v6.3.0 tag; v6.2.3 is its newest
 # v6 release (the v6 tag points at the same commit).
@@ -40,8 +45,24 @@ def uses_lines() -> list[tuple[str, int, str]]:
         (path.name, number, line)
         for path in sorted(WORKFLOW_DIR.glob("*.y*ml"))
         for number, line in enumerate(path.read_text().splitlines(), 1)
-        if USES.match(line)
+        if USES.match(line) and not SELF_USES.match(line)
     ]
+
+
+def test_local_workflows_are_called_in_the_self_repository_form() -> None:
+    """`$/...` (GitHub changelog 2026-07-30, "Reference same-repository actions with
+    self-repository syntax"; zizmor's self-repository audit) instead of the workspace path
+    `./...`, which a previous step could have replaced."""
+    called = [
+        SELF_USES.match(line)[1]
+        for path in WORKFLOW_DIR.glob("*.y*ml")
+        for line in path.read_text().splitlines()
+        if SELF_USES.match(line)
+    ]
+    assert called
+    for target in called:
+        assert (ROOT / target).is_file() and target.startswith(SELF[2:]), target
+    assert not any("uses: ./" in p.read_text() for p in WORKFLOW_DIR.glob("*.y*ml"))
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_release_in_a_comment() -> None:
@@ -77,9 +98,7 @@ def test_the_rule_refuses_tags_branches_and_silent_shas() -> None:
 
 
 def test_zizmor_finds_nothing_offline() -> None:
-    """zizmor (default persona) audits every workflow without network access. Its auditor
-    persona adds `secrets-outside-env` for the dev and preview jobs, which use the Pulumi
-    secrets without a GitHub environment on purpose (only prod sits behind `production`)."""
+    """zizmor (default persona) audits every workflow without network access."""
     zizmor = Path(sys.executable).parent / "zizmor"
     if not zizmor.exists():
         pytest.skip("zizmor is not installed (requirements.txt)")

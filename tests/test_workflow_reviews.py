@@ -1,53 +1,121 @@
 """The change review in the workflows: posted on each pull request against the base branch before
-any credentials, and run by each deploy job against the stack's last deployed commit, with the
-last deployment's record handed to `pulumi up`."""
+any credentials, and run by each stack's deploy against the stack's last deployed commit, with
+the last deployment's record handed to `pulumi up`; and the deploy's runner checks."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 
-from tests.test_workflows import AWS_ACTION, pulumi_commands, run_steps, stack_jobs, steps_using
+from tests.test_workflows import (
+    AWS_ACTION,
+    CHECKOUT_ACTION,
+    DEPLOY_STACK,
+    SETUP_PYTHON_ACTION,
+    pulumi_commands,
+    run_steps,
+    steps_using,
+    workflows,
+)
+
+PREVIEW = workflows()["preview.yml"]["jobs"]["preview"]
+UP = workflows()[DEPLOY_STACK]["jobs"]["up"]
 
 
 def test_preview_posts_the_review_against_the_base_branch_before_credentials() -> None:
-    (_, preview), *_ = stack_jobs("preview.yml")
-    (aws_index, _), *_ = steps_using(preview, AWS_ACTION)
-    [(index, review)] = [(i, s) for i, s in run_steps(preview) if "--against" in str(s["run"])]
+    (aws_index, _), *_ = steps_using(PREVIEW, AWS_ACTION)
+    [(index, review)] = [(i, s) for i, s in run_steps(PREVIEW) if "--against" in str(s["run"])]
     assert index < aws_index and "gh pr comment" in review["run"]
     assert review["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
-    assert preview["steps"][0]["with"].get("fetch-depth") == 0  # the base commit is needed
+    assert PREVIEW["steps"][0]["with"].get("fetch-depth") == 0  # the base commit is needed
 
 
 def test_each_deploy_reviews_against_its_last_deployment_and_hands_up_the_record() -> None:
-    for job_id, job in stack_jobs("deploy.yml"):
-        [(up_index, _)] = pulumi_commands(job)
-        [(index, review)] = [
-            (i, s)
-            for i, s in run_steps(job)
-            if re.search(r"-m preflight .*--against", str(s["run"]))
-        ]
-        assert index < up_index, f"{job_id}: the review comes after the update"
-        script = review["run"]
-        assert (
-            "pulumi stack output deployment --json" in script and "EKS_PLATFORM_DEPLOYED" in script
-        )
-        assert "GITHUB_ENV" in script  # so the `pulumi up` step's program sees it
-        assert "pulumi stack history --json" in script and "-m preflight.history" in script
-        assert job["steps"][0]["with"].get("fetch-depth") == 0, f"{job_id}: shallow checkout"
+    [(up_index, _)] = pulumi_commands(UP)
+    [(index, review)] = [
+        (i, s) for i, s in run_steps(UP) if re.search(r"-m preflight .*--against", str(s["run"]))
+    ]
+    assert index < up_index, "the review comes after the update"
+    script = review["run"]
+    assert "pulumi stack output deployment --json" in script and "EKS_PLATFORM_DEPLOYED" in script
+    assert "GITHUB_ENV" in script  # so the `pulumi up` step's program sees it
+    assert "pulumi stack history --json" in script and "-m preflight.history" in script
+    assert "-m preflight.adopt" in script  # log groups an add-on made: into the state first
+    (_, checkout), *_ = steps_using(UP, CHECKOUT_ACTION)
+    assert checkout["with"].get("fetch-depth") == 0, "shallow checkout"
+
+
+def test_each_deploy_runs_preflight_then_credentials_then_up_and_never_cancels_one() -> None:
+    [(index, step)] = pulumi_commands(UP)
+    assert step["with"]["command"] == "up"
+    assert step["with"].get("refresh") in (True, "true"), "no refresh before up"
+    (aws_index, _), *_ = steps_using(UP, AWS_ACTION)
+    preflight = [i for i, s in run_steps(UP) if re.search(r"-m preflight --stack", str(s["run"]))]
+    assert preflight and preflight[0] < aws_index < index, "preflight, AWS, then up"
+    assert UP["concurrency"] == {"group": "deploy-${{ inputs.stack }}", "cancel-in-progress": False}
 
 
 def test_controllers_deploy_only_from_a_runner_that_reaches_the_api() -> None:
-    for job_id, job in stack_jobs("deploy.yml"):
-        assert job["runs-on"] == "${{ vars.DEPLOY_RUNNER || 'ubuntu-latest' }}", job_id
-        [guard] = [s for _, s in run_steps(job) if "RUNNER_KIND" in str(s["run"])]
-        assert guard["env"]["RUNNER_KIND"] == "${{ runner.environment }}"
-        assert '"github-hosted"' in guard["run"] and "exit 1" in guard["run"]
+    assert UP["runs-on"] == "${{ inputs.runner }}"
+    [guard] = [s for _, s in run_steps(UP) if "RUNNER_KIND" in str(s["run"])]
+    assert guard["env"]["RUNNER_KIND"] == "${{ runner.environment }}"
+    assert '"github-hosted"' in guard["run"] and "exit 1" in guard["run"]
+    assert "$RUNNER_VARIABLE" in guard["run"]  # names the variable to set for this stack
+
+
+def run_tools_check(tmp_path, tools: dict[str, str]) -> subprocess.CompletedProcess:
+    """The self-hosted runner's tool check, with only `tools` (name -> script) on PATH."""
+    [check] = [s for _, s in run_steps(UP) if "Check the runner" in s.get("name", "")]
+    assert check["if"] == "runner.environment == 'self-hosted'"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("grep", "bash"):
+        (bin_dir / name).symlink_to(subprocess.check_output(["which", name], text=True).strip())
+    for name, body in tools.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = {
+        "PATH": str(bin_dir),
+        "RUNNER_NAME": "vpc-runner-1",
+        "RUNNER_VARIABLE": "DEPLOY_RUNNER_PROD",
+    }
+    return subprocess.run(
+        [str(bin_dir / "bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_a_self_hosted_runner_is_checked_for_its_tools_before_anything_runs(tmp_path) -> None:
+    [(index, _)] = [(i, s) for i, s in run_steps(UP) if "Check the runner" in s.get("name", "")]
+    assert index == 0, "the tools are checked before the checkout uses git"
+    result = run_tools_check(tmp_path, {"aws": "echo aws-cli/1.33.0 Python/3.11"})
+    assert result.returncode == 1
+    for expected in ("the AWS CLI v2", "python3.11", "git", "vpc-runner-1 (DEPLOY_RUNNER_PROD)"):
+        assert expected in result.stdout, result.stdout
+
+
+def test_a_self_hosted_runner_with_its_tools_passes(tmp_path) -> None:
+    tools = {
+        "aws": "echo aws-cli/2.31.0 Python/3.13.7 Linux/6.8 exe/x86_64",
+        "python3.11": "exit 0",
+        "git": "exit 0",
+    }
+    result = run_tools_check(tmp_path, tools)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_is_set_up_on_github_hosted_runners_only_and_used_by_name() -> None:
+    [(_, setup)] = steps_using(UP, SETUP_PYTHON_ACTION)
+    assert setup["if"] == "runner.environment == 'github-hosted'"
+    [install] = [s for _, s in run_steps(UP) if "-m venv" in s["run"]]
+    assert install["run"].count("python3.11 -m venv") == 2  # the version the tools check looks for
 
 
 def test_the_preview_runs_with_the_last_deployment_s_record() -> None:
-    (_, preview), *_ = stack_jobs("preview.yml")
-    [(up_index, _)] = pulumi_commands(preview)
+    [(up_index, _)] = pulumi_commands(PREVIEW)
     [(index, record)] = [
-        (i, s) for i, s in run_steps(preview) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
+        (i, s) for i, s in run_steps(PREVIEW) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
     ]
     assert index < up_index and "pulumi stack output deployment --json" in record["run"]

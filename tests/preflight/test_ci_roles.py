@@ -1,0 +1,150 @@
+"""preflight.ci_roles: the CI roles' IAM documents follow from what the program creates. Every
+type and lookup the program can register is mapped, the committed files are current, the
+preview role only reads, every action is scoped to the stack's account and region where AWS
+allows it, the documents fit IAM's size quota, and the table's facts match their sources."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from preflight import ci_roles
+from preflight.ci_roles import DATA, DEPLOY, PREVIEW, UnmappedError, needed_actions
+from tests.programs import EVERY_OPTION, program
+
+AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
+RUNS = {
+    "dev": ("dev", None),
+    "prod": ("prod", None),
+    "prod every option": ("prod", EVERY_OPTION),
+    "dev auto mode": ("dev", AUTO_MODE),
+}
+REFRESH = "stale: run venv/bin/python -m preflight.ci_roles --write and commit docs/ci/iam/"
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_every_type_and_lookup_the_program_registers_is_mapped(name: str) -> None:
+    run = program(*RUNS[name])
+    for role in ci_roles.ROLES:
+        assert needed_actions(run, role)  # raises UnmappedError naming what is missing
+
+
+def test_a_type_without_a_mapping_is_named() -> None:
+    run = program("dev")
+    odd = dataclasses.replace(run.registrations[-1], type="aws:s3/bucket:Bucket")
+    with pytest.raises(
+        UnmappedError, match=r"aws:s3/bucket:Bucket: add them to preflight/ci_roles.json"
+    ):
+        needed_actions(dataclasses.replace(run, registrations=[*run.registrations, odd]), DEPLOY)
+
+
+def test_the_committed_documents_are_what_the_program_needs_today() -> None:
+    files = ci_roles.documents({s: program(s) for s in ci_roles.stacks()})
+    assert ci_roles.stale(files) == [], REFRESH
+
+
+def test_every_action_named_has_its_facts_from_the_reference() -> None:
+    named = {
+        a
+        for entry in DATA["types"].values()
+        for k in ("create", "read", "update", "delete")
+        for a in entry[k]
+    }
+    named |= {a for entry in DATA["invokes"].values() for a in entry["actions"]}
+    named |= {a for actions in DATA["stateBackend"]["actions"].values() for a in actions}
+    assert named <= set(DATA["actions"])
+    dependents = {d for facts in DATA["actions"].values() for d in facts["dependent"]}
+    assert dependents <= set(DATA["actions"]) | set(DATA["excludedDependents"])
+    assert set(DATA["reference"]["pages"]) == {a.split(":")[0] for a in DATA["actions"]}
+
+
+def test_what_the_preview_role_reads_is_read_only() -> None:
+    for type_, entry in DATA["types"].items():
+        for action in entry["read"]:
+            assert DATA["actions"][action]["access"] in ("Read", "List"), f"{type_}: {action}"
+    for stack in ci_roles.stacks():
+        for action in needed_actions(program(stack), PREVIEW):
+            assert DATA["actions"][action]["access"] in ("Read", "List"), action
+
+
+def test_protected_or_retained_resources_give_the_deployer_no_delete() -> None:
+    # prod's cluster is protected (cluster.protect: true); dev's is not. KMS keys are retained.
+    assert "eks:DeleteCluster" in needed_actions(program("dev"), DEPLOY)
+    assert "eks:DeleteCluster" not in needed_actions(program("prod"), DEPLOY)
+    assert "kms:ScheduleKeyDeletion" not in needed_actions(program("dev"), DEPLOY)
+    assert "eks:CreateCluster" in needed_actions(program("prod"), DEPLOY)
+
+
+def policy_files(stack: str, purpose: str) -> list[dict]:
+    return [
+        json.loads(p.read_text())
+        for p in sorted(ci_roles.IAM_DIR.glob(f"{stack}-{purpose}-policy-*.json"))
+    ]
+
+
+@pytest.mark.parametrize("stack", ci_roles.stacks())
+def test_every_statement_is_scoped_to_the_stacks_account_and_region(stack: str) -> None:
+    region = ci_roles.stack_config(stack)["aws:region"]
+    for purpose in ("deploy", "preview"):
+        for policy in policy_files(stack, purpose):
+            # IAM and AWS STS quotas: 6,144 characters for a managed policy, white space not counted.
+            assert len(re.sub(r"\s", "", json.dumps(policy))) <= 6144
+            for statement in policy["Statement"]:
+                resources = statement["Resource"]
+                if resources == "*":
+                    services = {a.split(":")[0] for a in statement["Action"]}
+                    if services <= {"iam", "sts"}:  # global services name no region
+                        continue
+                    assert statement["Condition"] == {
+                        "StringEquals": {"aws:RequestedRegion": region}
+                    }
+                    continue
+                for arn in [resources] if isinstance(resources, str) else resources:
+                    state = arn.startswith("arn:aws:s3:::<STATE_BUCKET>")
+                    in_account = "<ACCOUNT_ID>" in arn
+                    aws_owned = re.fullmatch(rf"arn:aws:ec2:{region}::(image|snapshot)/\*", arn)
+                    hosted_zones = arn == "arn:aws:route53:::hostedzone/*"
+                    assert state or in_account or aws_owned or hosted_zones, arn
+                    assert f":{region}:" in arn or "::" in arn, arn
+
+
+def test_trust_policies_name_the_github_provider_and_one_subject() -> None:
+    trust = json.loads((ci_roles.IAM_DIR / "prod-deploy-trust.json").read_text())
+    [statement] = trust["Statement"]
+    assert statement["Principal"] == {
+        "Federated": "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/token.actions.githubusercontent.com"
+    }
+    assert statement["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:<OWNER>/<REPO>:environment:prod",
+    }
+
+
+def test_facts_held_against_the_service_authorization_reference() -> None:
+    """Values written down from the reference pages (read 2026-12-06), not from the table."""
+    actions = DATA["actions"]
+    # list_amazonec2: DescribeVpcs has no resource type; CreateVpc requires `vpc`
+    # (arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}), may name an `ipam-pool`
+    # (arn:${Partition}:ec2::${Account}:ipam-pool/${IpamPoolId}, no region) and depends on
+    # ec2:CreateTags.
+    assert actions["ec2:DescribeVpcs"] == {"access": "List", "arns": [], "dependent": []}
+    assert actions["ec2:CreateVpc"]["arns"] == [
+        "arn:${Partition}:ec2:${Region}:${Account}:*",
+        "arn:${Partition}:ec2::${Account}:*",
+    ]
+    assert actions["ec2:CreateVpc"]["dependent"] == ["ec2:CreateTags"]
+    # list_amazonelastickubernetesservice: CreateCluster has no resource type.
+    assert actions["eks:CreateCluster"] == {"access": "Write", "arns": [], "dependent": []}
+    # list_awsidentityandaccessmanagementiam: PassRole on role (arn:${Partition}:iam::${Account}:role/...).
+    assert actions["iam:PassRole"]["arns"] == ["arn:${Partition}:iam::${Account}:*"]
+    # list_amazonmanagedserviceforprometheus: CreateScraper depends on iam:CreateServiceLinkedRole.
+    assert "iam:CreateServiceLinkedRole" in actions["aps:CreateScraper"]["dependent"]
+    # list_amazonroute53: AssociateVPCWithHostedZone on hostedzone (arn:${Partition}:route53:::hostedzone/${Id}).
+    assert actions["route53:AssociateVPCWithHostedZone"]["arns"] == [
+        "arn:${Partition}:route53:::hostedzone/*"
+    ]
+    # list_awskeymanagementservice: CreateGrant is "Permissions management".
+    assert actions["kms:CreateGrant"]["access"] == "Permissions management"
