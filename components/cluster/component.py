@@ -197,6 +197,8 @@ class Cluster(PlatformComponent):
             )
             if policy == CLUSTER_ADMIN_POLICY:
                 self.admins[principal] = association
+        if self.admins:  # said in every preview (nobody: the settings warn)
+            pulumi.log.info(f"cluster admins of {cluster_name}: {', '.join(self.admins)}")
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,

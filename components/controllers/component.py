@@ -108,6 +108,7 @@ class Controllers(PlatformComponent):
         super().__init__("Controllers", name, stack, opts)
         self.settings = settings
         self._cluster = cluster
+        pulumi.log.info(f"the controllers' deployer has cluster admin: {deployer}")
         access = cluster.admins.get(deployer) or self.add_access(
             "deployer",
             cluster.cluster_name,

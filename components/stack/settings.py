@@ -228,6 +228,12 @@ class Settings:
         refuse_without_egress(self.controllers, self.network.nat_mode, check.nested("controllers"))
         if self.compute.auto_mode:
             refuse_what_auto_mode_runs(self.controllers, check.nested("controllers"))
+        if not self.cluster.admin_principal_arns and not self.controllers.enabled:
+            check.warn(
+                "nobody will have cluster admin: the cluster grants no admin to its creator "
+                "(access entries only), and cluster.adminPrincipalArns is empty. Set it to the "
+                "role your team assumes to run kubectl (docs/connect.md)"
+            )
         if self.controllers.enabled and not (
             self.cluster.public_access_cidrs or self.cluster.endpoint_access.any
         ):

@@ -31,6 +31,7 @@ class ProgramRun:
     registrations: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)  # pulumi.log.info: what a preview says
     invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registration]:
@@ -72,13 +73,17 @@ class RegionError(SettingsError):
         ValueError.__init__(self, problem)
 
 
-class _WarningCollector(logging.Handler):
+class _LogCollector(logging.Handler):
+    """The program's messages as `pulumi preview` would show them: warnings, and what it says."""
+
     def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
+        super().__init__(level=logging.INFO)
+        self.warnings: list[str] = []
+        self.infos: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        kept = self.warnings if record.levelno >= logging.WARNING else self.infos
+        kept.append(record.getMessage())
 
 
 def _as_engine_string(value: Any) -> str:
@@ -127,9 +132,10 @@ def run_program(
     cloud = MockedCloud(config["aws:region"], zone_states=zone_states)
     last_outputs = {DEPLOYMENT_OUTPUT: dict(deployed)} if deployed is not None else {}
     monitor = RecordingMonitor(cloud, stack, PROJECT, last_outputs)
-    warnings = _WarningCollector()
+    log = _LogCollector()
     logger = logging.getLogger(f"offline.{stack}")
-    logger.handlers = [warnings]
+    logger.handlers = [log]
+    logger.setLevel(logging.INFO)
     logger.propagate = False
     pulumi.runtime.set_all_config({k: _as_engine_string(v) for k, v in config.items()})
     pulumi_mocks.set_mocks(
@@ -150,6 +156,6 @@ def run_program(
         if handed_in is not None:
             os.environ[DEPLOYED_ENVIRONMENT] = handed_in
     run.registrations = list(monitor.registrations)
-    run.warnings = warnings.messages
+    run.warnings, run.infos = log.warnings, log.infos
     run.invokes = list(cloud.invokes)
     return run

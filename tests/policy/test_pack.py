@@ -15,7 +15,7 @@ from eks_policies import _types as t
 from eks_policies._policy import EXEMPT_RESOURCES, BaselineResourcePolicy, BaselineStackPolicy
 from eks_policies._props import UNKNOWN, get, is_open_cidr, to_bool, to_number, to_plain
 from eks_policies._versions import VERSIONS_FILE
-from eks_policies.catalog import TABLE_END, TABLE_START, render_policy_table
+from eks_policies.catalog import REFRESH, TABLE_END, TABLE_START, render_policy_table
 from eks_policies.pack_config import PackConfigError, load_config_file, reconcile
 from preflight.offline.analyzer import evaluate
 from tests.policy.fixtures import CLUSTER, LAUNCH_TEMPLATE, Stack, baseline_stack
@@ -320,8 +320,7 @@ def test_readme_table_lists_exactly_the_pack_policies() -> None:
     readme = (POLICY_DIR / "README.md").read_text(encoding="utf-8")
     table = readme.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0].strip()
     assert table == render_policy_table(ALL_POLICIES), (
-        "policy/README.md is stale: regenerate the table with "
-        "`cd policy && ../venv/bin/python -m eks_policies.catalog`"
+        f"policy/README.md is stale: regenerate the table with `{REFRESH}`"
     )
     rows = [line for line in table.splitlines()[2:]]
     assert [re.match(r"\| `([^`]+)` \| (\w+) \|", r).groups() for r in rows] == [
