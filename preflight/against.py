@@ -23,7 +23,7 @@ from components.base.config.pulumi_config import project_config
 from components.stack.guard import RefusedChanges
 from components.stack.record import OUTPUT, Deployment
 from components.stack.rules import refusals
-from preflight.estimates import estimate_cost
+from preflight.estimates import critical_path, estimate_cost
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stack_config
 from preflight.offline.snapshot import from_json
@@ -159,6 +159,7 @@ def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) 
     return {
         "stack": stack,
         "against": {"ref": deployed.ref, "commit": deployed.commit},
+        "minutes": 0.0,
         "settings": [],
         "changes": nothing | {"refused": refused},
         "cost": {
@@ -192,9 +193,13 @@ def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -
     cost_after = after_cost.monthly_usd
     # Items without a price are left out on both sides: the change is then a lower bound too.
     unpriced = bool(after_cost.unpriced or (before_cost and before_cost.unpriced))
+    changed = {c["urn"] for k in ("create", "update", "replace") for c in found.as_dict()[k]}
+    # Rough: the longest chain of changed resources, each weighted by its typical create time.
+    path = critical_path([r for r in run.registrations if r.urn in changed])
     return {
         "stack": run.stack,
         "against": {"ref": deployed.ref, "commit": deployed.commit},
+        "minutes": round(sum(step.minutes for step in path), 1),
         "settings": [
             {"key": key, "old": old, "new": new}
             for key, old, new in settings_changed(deployed.settings, settings)
@@ -236,8 +241,10 @@ def render_review(data: Mapping[str, Any]) -> str:
     lines = [
         f"preflight: stack {data['stack']} against {data['against']['ref']} "
         f"({data['against']['commit'][:12]}): {verdict}",
-        f"  {counts}; cost {cost['monthly_usd_change']:+.2f} USD/month "
-        f"({cost['monthly_usd_before']:.2f} -> {cost['monthly_usd_after']:.2f}, list prices"
+        f"  {counts}",
+        f"  about {data['minutes']:g} min (the longest chain of changes); cost "
+        f"{cost['monthly_usd_change']:+.2f} USD/month ({cost['monthly_usd_before']:.2f} -> "
+        f"{cost['monthly_usd_after']:.2f}, list prices"
         + ("; items without a price left out" if cost["unpriced_items"] else "")
         + ")",
     ]

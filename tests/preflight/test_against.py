@@ -159,3 +159,17 @@ def test_a_refused_change_whose_effect_cannot_be_run_is_still_reviewed(repositor
     assert [m.split(": ")[1] for m in data["changes"]["refused"]] == ["1.35 -> 1.34"]
     assert data["warnings"][0].startswith("what the refused change would do cannot be shown")
     assert render_review(data).splitlines()[0].endswith("REFUSED (1)")
+
+
+def test_the_review_reads_verdict_first_with_values_order_time_and_cost(deployed):
+    data = compare(deployed("current", "dev"), program("dev", {"kubernetesVersion": "1.36"}))
+    lines = render_review(data).splitlines()
+    assert lines[0].endswith("): ok to deploy")
+    assert lines[2].startswith("  about ") and "USD/month" in lines[2]
+    assert data["minutes"] >= 10  # at least the control plane's upgrade
+    changes = lines[next(i for i, line in enumerate(lines) if line.startswith("Changes, in the")) :]
+    cluster = next(i for i, line in enumerate(changes) if "aws:eks/cluster:Cluster" in line)
+    group = next(i for i, line in enumerate(changes) if "aws:eks/nodeGroup:NodeGroup" in line)
+    assert cluster < group  # the control plane first
+    assert changes[cluster + 1].strip() == 'version: "1.35" -> "1.36"'
+    assert all(len(line) <= 100 for line in lines if not line.startswith("         "))
