@@ -73,6 +73,8 @@ def _message(key: str, before: object, after: object, why: str) -> str:
 
 
 def _cluster_name(previous: Deployment, current: Deployment) -> list[str]:
+    # `name` forces a new aws_eks_cluster (terraform-provider-aws internal/service/eks/cluster.go,
+    # ForceNew; preflight/replacements.json holds it with its source).
     if previous.cluster_name == current.cluster_name:
         return []
     return [
@@ -87,6 +89,9 @@ def _cluster_name(previous: Deployment, current: Deployment) -> list[str]:
 
 
 def _vpc_cidr(previous: Deployment, current: Deployment) -> list[str]:
+    # `cidr_block` forces a new aws_vpc (internal/service/ec2/vpc_.go); a cluster's VPC cannot
+    # change ("You can't change which VPC you want to use after cluster creation", EKS user
+    # guide, create-cluster).
     if previous.vpc_cidr == current.vpc_cidr:
         return []
     return [
@@ -95,13 +100,15 @@ def _vpc_cidr(previous: Deployment, current: Deployment) -> list[str]:
             previous.vpc_cidr,
             current.vpc_cidr,
             "a VPC's range is fixed at creation: a second VPC with every subnet and NAT gateway "
-            "would be built, then EKS refuses to move the cluster into it. Keep the range (add "
-            "capacity with more AZs' room or a new stack)",
+            "would be built, then EKS refuses to move the cluster into it. Keep the range; a "
+            "bigger network is a new stack",
         )
     ]
 
 
 def _subnet_prefixes(previous: Deployment, current: Deployment) -> list[str]:
+    # `cidr_block` forces a new aws_subnet (internal/service/ec2/vpc_subnet.go); the plan gives
+    # each AZ its block by prefix (components/network/subnet_plan.py), so all of them move.
     return [
         _message(
             PREFIX_KEYS.get(tier, f"network.{tier}SubnetPrefix"),

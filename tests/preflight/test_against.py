@@ -20,6 +20,7 @@ from preflight.against import (
     deployed_at,
     render_review,
     resolve,
+    settings_changed,
 )
 from tests.programs import program
 
@@ -30,6 +31,16 @@ CASES = json.loads((Path(__file__).parent / "review_cases.json").read_text())["c
 def git(repo: Path, *args: str) -> str:
     command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args]
     return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+# dev as deployed at other tags of the repository fixture.
+VARIANTS = {
+    "with-controllers": {
+        "eks-platform:controllers": {"enabled": True},
+        "eks-platform:cluster": {"endpointAccess": {"securityGroupIds": ["sg-0123456789abcdef0"]}},
+    },
+    "auto-mode": {"eks-platform:compute": {"mode": "auto"}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +66,12 @@ def repository(tmp_path_factory) -> Path:
     dev.write_text(yaml.safe_dump(newer))
     git(repo, "commit", "-qam", "dev on 1.36")
     git(repo, "tag", "on-1.36")
+    for tag, change in VARIANTS.items():
+        variant = yaml.safe_load(current)
+        variant["config"].update(change)
+        dev.write_text(yaml.safe_dump(variant))
+        git(repo, "commit", "-qam", tag)
+        git(repo, "tag", tag)
     dev.write_text(current)
     git(repo, "commit", "-qam", "current")
     git(repo, "tag", "current")
@@ -173,3 +190,21 @@ def test_the_review_reads_verdict_first_with_values_order_time_and_cost(deployed
     assert cluster < group  # the control plane first
     assert changes[cluster + 1].strip() == 'version: "1.35" -> "1.36"'
     assert all(len(line) <= 100 for line in lines if not line.startswith("         "))
+
+
+def test_settings_changed_lists_keys_set_on_one_side_only_with_their_values():
+    before = {"owner": "a", "network": {"vpcCidr": "10.0.0.0/16"}}
+    after = {
+        "owner": "a",
+        "network": {"vpcCidr": "10.0.0.0/16", "natMode": "single"},  # only in the working tree
+        "tags": {"team": "x"},
+    }
+    assert settings_changed(before, after) == [
+        ("network.natMode", None, "single"),
+        ("tags.team", None, "x"),
+    ]
+    assert settings_changed(after, before) == [
+        ("network.natMode", "single", None),
+        ("tags.team", "x", None),
+    ]
+    assert settings_changed({"a": [1, 2]}, {"a": [2, 1]}) == [("a", [1, 2], [2, 1])]
