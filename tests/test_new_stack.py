@@ -5,7 +5,6 @@ prod, and the policy README regenerates with its column, with no other edit."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from preflight import ci_stacks
+from tests.checkout import copy_checkout
 from tests.policy.test_catalog import readme_table
 from tests.test_workflow_stacks import coverage_problems
-from tests.test_workflows import ROOT, callers, matrix_stacks
+from tests.test_workflows import callers, matrix_stacks
 
 STAGING = """config:
   aws:region: us-west-2
@@ -29,16 +29,7 @@ STAGING = """config:
 def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's files (committed or not, none ignored) plus the two files of a new stack."""
     target = tmp_path_factory.mktemp("repo")
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for name in listed:
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
+    copy_checkout(target)
     (target / "Pulumi.staging.yaml").write_text(STAGING)
     (target / "policy" / "config" / "staging.json").write_text(
         '{"log-group-retention": {"minRetentionDays": 90}}\n'

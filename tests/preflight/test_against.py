@@ -5,7 +5,6 @@ exit statuses."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ from preflight.against import (
     resolve,
     settings_changed,
 )
+from tests.checkout import copy_checkout
 from tests.programs import program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,11 +47,7 @@ VARIANTS = {
 def repository(tmp_path_factory) -> Path:
     """A repository of this tree: `two-azs` (dev deployed in 2 AZs), `on-1.36` (dev on Kubernetes
     1.36), then `current`."""
-    repo = tmp_path_factory.mktemp("repo")
-    for name in git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n"):
-        if name and (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
+    repo = copy_checkout(tmp_path_factory.mktemp("repo"))
     dev = repo / "Pulumi.dev.yaml"
     current = dev.read_text()
     two = yaml.safe_load(current)

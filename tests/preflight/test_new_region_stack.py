@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from preflight.__main__ import main
+from tests.checkout import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,16 +46,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     their own: without the new stacks (HEAD~1), then with them (HEAD); then staging's node size
     changed in the working tree, as a pull request would."""
     repo = tmp_path_factory.mktemp("project")
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for name in listed:
-        if (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
+    copy_checkout(repo)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "before the new stacks")
