@@ -21,6 +21,19 @@ PRIVATE_RANGES = tuple(
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
 
 
+def networks(
+    check: Check, key: str, cidrs: tuple[str, ...]
+) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """The CIDRs of `key` that parse, each with its network; a problem for each that does not."""
+    parsed = []
+    for cidr in cidrs:
+        try:
+            parsed.append((cidr, ipaddress.ip_network(cidr)))
+        except ValueError:
+            check.fail(key, list(cidrs), f"valid CIDRs ({cidr!r} is not)")
+    return parsed
+
+
 @dataclass(frozen=True)
 class EndpointAccessSettings:
     """Who may open TCP 443 to the private API endpoint besides the cluster itself: the EKS user
@@ -54,12 +67,7 @@ class EndpointAccessSettings:
                 list(self.security_group_ids),
                 f"security group ids like sg-0123456789abcdef0 (not {bad})",
             )
-        for cidr in self.cidrs:
-            try:
-                network = ipaddress.ip_network(cidr)
-            except ValueError:
-                check.fail("cidrs", list(self.cidrs), f"IPv4 CIDRs ({cidr!r} is not one)")
-                continue
+        for cidr, network in networks(check, "cidrs", self.cidrs):
             if network.version != 4 or not any(network.subnet_of(r) for r in PRIVATE_RANGES):
                 check.fail(
                     "cidrs",
@@ -127,16 +135,7 @@ class ClusterSettings:
         return bool(self.public_access_cidrs)
 
     def checked(self, check: Check) -> ClusterSettings:
-        for cidr in self.public_access_cidrs:
-            try:
-                network = ipaddress.ip_network(cidr)
-            except ValueError:
-                check.fail(
-                    "publicAccessCidrs",
-                    list(self.public_access_cidrs),
-                    f"valid CIDRs ({cidr!r} is not)",
-                )
-                continue
+        for cidr, network in networks(check, "publicAccessCidrs", self.public_access_cidrs):
             if network.prefixlen == 0:
                 check.fail(
                     "publicAccessCidrs",

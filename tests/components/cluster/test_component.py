@@ -229,3 +229,47 @@ def test_kubeconfig_function():
     config = json.loads(kubeconfig("c", "https://x", "Y2E=", "eu-west-1"))
     assert config["current-context"] == "c"
     assert config["clusters"][0]["cluster"]["certificate-authority-data"] == "Y2E="
+
+
+def test_endpoint_access_opens_443_on_the_cluster_security_group_only_to_what_is_listed():
+    runner, network = "sg-0123456789abcdef0", "10.99.0.0/24"
+    run = program(
+        "dev", {"cluster": {"endpointAccess": {"securityGroupIds": [runner], "cidrs": [network]}}}
+    )
+    [cluster] = run.of_type("aws:eks/cluster:Cluster")
+    cluster_sg = cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
+    rules = [
+        r
+        for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == cluster_sg
+    ]
+    assert {
+        (r.inputs.get("referencedSecurityGroupId"), r.inputs.get("cidrIpv4")) for r in rules
+    } == {
+        (runner, None),
+        (None, network),
+    }
+    for rule in rules:
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+            "tcp",
+            443,
+            443,
+        )
+        assert run.waits_for(rule, cluster) or cluster.urn in {
+            u for us in rule.property_dependencies.values() for u in us
+        }
+    # Nothing listed: the cluster security group keeps its one rule, EKS's own.
+    dev = program("dev")
+    assert not [
+        r
+        for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"]
+        == dev.one("aws:eks/cluster:Cluster").outputs["vpcConfig"]["clusterSecurityGroupId"]
+    ]
+
+
+def test_force_upgrade_reaches_the_cluster_and_the_node_groups_only_when_asked(stack_run):
+    assert "forceUpdateVersion" not in stack_run.one("aws:eks/cluster:Cluster").inputs
+    forced = program("dev", {"cluster": {"forceUpgrade": True}})
+    assert forced.one("aws:eks/cluster:Cluster").inputs["forceUpdateVersion"] is True
+    assert forced.one("aws:eks/nodeGroup:NodeGroup").inputs["forceUpdateVersion"] is True

@@ -58,3 +58,49 @@ def test_principal_arn_shape_is_validated(arn):
 def test_admins_and_viewers_are_disjoint():
     [problem] = problems({"adminPrincipalArns": [ADMIN], "viewerPrincipalArns": [ADMIN]})
     assert problem.startswith("eks-platform:cluster.viewerPrincipalArns") and "disjoint" in problem
+
+
+def test_endpoint_access_takes_security_groups_and_private_networks():
+    access = cluster(
+        {
+            "endpointAccess": {
+                "securityGroupIds": ["sg-0123456789abcdef0", "sg-01234567"],
+                "cidrs": ["10.99.0.0/24", "172.16.5.0/24", "192.168.1.0/24", "100.64.0.0/16"],
+            }
+        }
+    ).endpoint_access
+    assert access.any and len(access.security_group_ids) == 2 and len(access.cidrs) == 4
+    assert not cluster({}).endpoint_access.any
+
+
+@pytest.mark.parametrize(
+    "raw, key, expected",
+    [
+        (
+            {"securityGroupIds": ["sg-123", "0123456789abcdef0"]},
+            "securityGroupIds",
+            "must be security group ids like sg-0123456789abcdef0 (not ['sg-123', '0123456789abcdef0'])",
+        ),
+        ({"cidrs": ["10.0.0.0/33"]}, "cidrs", "must be valid CIDRs ('10.0.0.0/33' is not)"),
+        (
+            {"cidrs": ["203.0.113.0/24"]},
+            "cidrs",
+            "must be private IPv4 ranges (10/8, 172.16/12, 192.168/16, 100.64/10); 203.0.113.0/24 "
+            "is not: a public network reaches the API through publicAccessCidrs",
+        ),
+        (
+            {"cidrs": ["10.0.0.0/7"]},  # wider than 10/8: not inside a private range
+            "cidrs",
+            "10.0.0.0/7 is not",
+        ),
+    ],
+)
+def test_endpoint_access_refuses_what_is_not_an_id_or_a_private_network(raw, key, expected):
+    [problem] = problems({"endpointAccess": raw})
+    assert problem.startswith(f"eks-platform:cluster.endpointAccess.{key} = ")
+    assert expected in problem
+
+
+def test_force_upgrade_is_off_unless_asked():
+    assert cluster({}).force_upgrade is False
+    assert cluster({"forceUpgrade": True}).force_upgrade is True
