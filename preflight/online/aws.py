@@ -103,7 +103,7 @@ class Asker:
         self.calls = 0
         self.problems: list[str] = []
         for client in self.clients.values():
-            client.meta.events.register("before-call", self._count)
+            client.meta.events.register("before-parameter-build", self._count)
 
     def _count(self, **_: Any) -> None:
         with self._lock:

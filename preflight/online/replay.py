@@ -188,10 +188,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     recording: Recording
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self._answer()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._answer()
 
     def _answer(self) -> None:
@@ -256,5 +256,3 @@ def endpoint_environment(url: str) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "replay",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-
-
