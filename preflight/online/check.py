@@ -12,7 +12,9 @@ from functools import partial
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.exceptions import NoCredentialsError
+from botocore.loaders import create_loader
 
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
 from preflight import ci_roles
@@ -46,6 +48,18 @@ def checks(purpose: str) -> list[tuple[str, tuple[str, ...], Check]]:
     ]
 
 
+# botocore's service models and endpoint rules, read once per process: a session made later (the
+# next stack of a benchmark, a test) reuses them. Credentials and settings stay per session.
+MODELS = create_loader()
+
+
+def session_for(region: str) -> boto3.Session:
+    """A session in the stack's region with the standard credential chain and settings."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", MODELS)
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
 def deployed_record(environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The last deployment's record handed in as EKS_PLATFORM_DEPLOYED (None: none)."""
     text = environ.get(DEPLOYED_ENVIRONMENT, "").strip()
@@ -77,7 +91,7 @@ def online_report(
     run = run_program(stack, overrides, deployed=deployed_record(environ))
     plan = plan_of(run)
     report = Report(stack, plan.region)
-    session = session or boto3.Session(region_name=plan.region)
+    session = session or session_for(plan.region)
     if session.get_credentials() is None:
         report.could_not_check.append(reason("", NoCredentialsError()))
         report.seconds = time.perf_counter() - started

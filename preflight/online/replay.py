@@ -104,9 +104,9 @@ class Recording:
         with self._lock:
             self.served[f"{service} {call['operation']}"] += 1
             fail = call.get("failFirst", 0) >= self.served[f"{service} {call['operation']}"]
-        if fail:
+        if fail or "response" not in call:
             return call["operation"], {"error": call["error"]}
-        return call["operation"], call
+        return call["operation"], {"response": call["response"]}
 
     def _simulate(self, form: Mapping[str, str]) -> dict:
         """Each action allowed when an Allow statement of the caller's policies names it."""
@@ -233,7 +233,10 @@ class ReplayServer:
 
     def __init__(self, recording: Recording) -> None:
         handler = type("Handler", (_Handler,), {"recording": recording})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        # A backlog for every concurrent connection: the default 5 drops SYNs, which TCP resends
+        # after a second.
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
+        self.server = server_class(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -17,6 +17,7 @@ import pytest
 from preflight import ci_roles
 from preflight.offline.runner import ROOT, run_program
 from preflight.online.aws import Answers, Asker
+from preflight.online.check import session_for
 from preflight.online.replay import Recording, ReplayServer, endpoint_environment
 from preflight.online.stack import StackPlan, plan_of
 
@@ -88,11 +89,18 @@ def answers(name: str, monkeypatch: pytest.MonkeyPatch) -> Answers:
             ci_roles.needed_actions(run, ci_roles.DEPLOY), planned.region
         )
         with replaying(monkeypatch, _doc(name)):
-            asker = Asker(boto3.Session(region_name=planned.region))
+            asker = Asker(session_for(planned.region))
             gathered = asker.gather(planned, statements)
         assert asker.problems == [], asker.problems
         _GATHERED[name] = gathered
     return copy.deepcopy(_GATHERED[name])
+
+
+def stubbed_session() -> boto3.Session:
+    """A session in eu-west-1 with test credentials (botocore's Stubber never sends them)."""
+    session = session_for("eu-west-1")
+    session._session.set_credentials("AKIDTEST", "x")
+    return session
 
 
 def response(document: dict[str, Any], service: str, operation: str, **params: Any) -> dict:

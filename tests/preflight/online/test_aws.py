@@ -7,22 +7,19 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.stub import Stubber
 
 from preflight.online.aws import Answers, Asker, reason
 from preflight.online.check import online_report
-from tests.preflight.online.support import doc, plan, response
-
-SESSION = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "x"}
+from tests.preflight.online.support import doc, plan, response, stubbed_session
 
 
 @pytest.fixture
 def asker():
     """An asker whose fan-out runs one call at a time, in order (Stubber answers in order)."""
-    made = Asker(boto3.Session(region_name="eu-west-1", **SESSION), workers=1)
+    made = Asker(stubbed_session(), workers=1)
     with ThreadPoolExecutor(1) as made.pool:
         yield made
 
@@ -168,7 +165,7 @@ def test_clients_take_their_endpoints_and_retries_from_the_standard_settings(mon
     monkeypatch.setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "http://127.0.0.1:8003")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
-    made = Asker(boto3.Session(region_name="eu-west-1", **SESSION))
+    made = Asker(stubbed_session())
     endpoints = {s: c.meta.endpoint_url for s, c in made.clients.items()}
     assert endpoints == {
         "sts": "http://127.0.0.1:8001",

@@ -4,11 +4,10 @@ client makes it. The recordings stay what AWS could answer."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.preflight.online.support import SCENARIOS, doc
+from tests.preflight.online.support import SCENARIOS, doc, stubbed_session
 
 
 def method(client, operation: str) -> str:
@@ -19,9 +18,7 @@ def method(client, operation: str) -> str:
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_recorded_call_is_shaped_by_botocore_s_models(name: str) -> None:
-    session = boto3.Session(
-        region_name="eu-west-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="x"
-    )
+    session = stubbed_session()
     clients, stubbers = {}, {}
     calls = doc(name)["calls"]
     for call in calls:
