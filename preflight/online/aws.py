@@ -220,19 +220,23 @@ class Asker:
             answers.insights = []
             return
         name = plan.cluster_name
-        groups = self.pages("eks", "list_nodegroups", "nodegroups", clusterName=name)
-        addons = self.pages("eks", "list_addons", "addons", clusterName=name)
         upgrading = minor(cluster["version"]) != minor(plan.version)
-        listed = (
-            self.pages(
-                "eks",
-                "list_insights",
-                "insights",
-                clusterName=name,
-                filter={"categories": [INSIGHTS["category"]], "kubernetesVersions": [plan.version]},
-            )
-            if upgrading
-            else []
+        insight_filter = {
+            "categories": [INSIGHTS["category"]],
+            "kubernetesVersions": [plan.version],
+        }
+        groups, addons, listed = self._all(
+            [
+                lambda: self.pages("eks", "list_nodegroups", "nodegroups", clusterName=name),
+                lambda: self.pages("eks", "list_addons", "addons", clusterName=name),
+                lambda: (
+                    self.pages(
+                        "eks", "list_insights", "insights", clusterName=name, filter=insight_filter
+                    )
+                    if upgrading
+                    else []
+                ),
+            ]
         )
         described = self._all(
             [

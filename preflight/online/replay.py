@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,8 +76,11 @@ def to_xml(value: Any, shape: Shape, tag: str) -> str:
 class Recording:
     """The recorded calls, indexed by the request botocore would send for each."""
 
-    def __init__(self, calls: Iterable[Mapping[str, Any]], policies: Iterable[dict] = ()) -> None:
+    def __init__(
+        self, calls: Iterable[Mapping[str, Any]], policies: Iterable[dict] = (), latency: float = 0
+    ) -> None:
         self.calls = [dict(c) for c in calls]
+        self.latency = latency  # seconds before each answer, as a network and AWS would take
         self.policies = list(policies)  # the caller's IAM policy documents
         self.served: Counter[str] = Counter()  # "service Operation" -> requests answered
         self._lock = threading.Lock()
@@ -213,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             "body": body,
         }
         operation, call = self.recording.answer(service, request)
+        time.sleep(self.recording.latency)
         operation = operation or _operation(service, self.command, parts.path, self.headers, form)
         self._send(*_body(service, operation or "Unknown", call))
 
