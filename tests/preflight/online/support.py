@@ -111,3 +111,14 @@ def response(document: dict[str, Any], service: str, operation: str, **params: A
         ):
             return call
     raise KeyError(f"{service} {operation} {params}")
+
+
+def blocked_upgrade() -> dict[str, Any]:
+    """prod-upgrade with its deprecated-API insight at ERROR: the sample in docs/online.md."""
+    recorded = doc("prod-upgrade")
+    for call in recorded["calls"]:
+        if call["operation"] == "DescribeInsight":
+            call["response"]["insight"]["insightStatus"]["status"] = "ERROR"
+        if call["operation"] == "ListInsights":
+            call["response"]["insights"][1]["insightStatus"]["status"] = "ERROR"
+    return recorded

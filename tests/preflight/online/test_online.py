@@ -5,10 +5,12 @@ serialization, botocore's retries with backoff, parsing) against recorded answer
 from __future__ import annotations
 
 import json
+import re
 
 from preflight.__main__ import main
 from preflight.online.replay import Recording, ReplayServer
-from tests.preflight.online.support import doc, policies, replaying, response
+from preflight.offline.runner import ROOT
+from tests.preflight.online.support import blocked_upgrade, doc, policies, replaying, response
 
 
 def online(capsys, *args: str) -> tuple[int, str]:
@@ -28,19 +30,29 @@ def test_a_ready_stack_exits_0_having_asked_every_question_once(monkeypatch, cap
     assert set(served.served) == recorded | {"iam SimulatePrincipalPolicy"}
 
 
-def test_an_upgrade_with_an_error_insight_is_blocked_exit_1(monkeypatch, capsys):
-    recorded = doc("prod-upgrade")
+SAMPLE = re.compile(r"<!-- online:sample -->\n```text\n(.*?)```\n<!-- /online:sample -->", re.S)
+
+
+def seconds_masked(text: str) -> str:
+    return re.sub(r"calls in \d+\.\d s\)", "calls in N s)", text)
+
+
+def test_an_upgrade_with_an_error_insight_is_blocked_exit_1_as_docs_online_shows(
+    monkeypatch, capsys
+):
+    recorded = blocked_upgrade()
     monkeypatch.setenv("EKS_PLATFORM_DEPLOYED", json.dumps(recorded["deployed"]))
-    insight = response(recorded, "eks", "DescribeInsight")["response"]["insight"]
-    insight["insightStatus"]["status"] = "ERROR"
-    listed = response(recorded, "eks", "ListInsights")["response"]["insights"]
-    listed[1]["insightStatus"]["status"] = "ERROR"
     with replaying(monkeypatch, recorded):
         status, out = online(capsys, "--stack", "prod", "--config", "kubernetesVersion=1.36")
     assert status == 1
     assert out.splitlines()[0].endswith(": BLOCKED")
     assert "[upgrade] EKS upgrade insight 'Deprecated APIs removed in Kubernetes v1.36'" in out
     assert "cluster.forceUpgrade: true for this one `pulumi up`" in out
+    pasted = SAMPLE.search((ROOT / "docs" / "online.md").read_text())
+    assert pasted, "docs/online.md lacks the <!-- online:sample --> block"
+    assert seconds_masked(pasted.group(1)) == seconds_masked(out), (
+        "paste this run's output into docs/online.md"
+    )
 
 
 def test_a_throttled_call_is_retried_with_backoff_and_then_answered(monkeypatch, capsys):
