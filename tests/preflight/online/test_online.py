@@ -8,8 +8,8 @@ import json
 import re
 
 from preflight.__main__ import main
-from preflight.online.replay import Recording, ReplayServer
 from preflight.offline.runner import ROOT
+from preflight.online.replay import Recording, ReplayServer
 from tests.preflight.online.support import blocked_upgrade, doc, policies, replaying, response
 
 
