@@ -17,27 +17,19 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from botocore.retries.standard import ThrottledRetryableChecker
+from botocore.exceptions import ClientError
 
 from components.cluster.versions import minor
+from preflight.online.errors import DENIED, code_of, reason
 from preflight.online.facts import INSIGHTS, QUOTAS, ami_parameter
 from preflight.online.stack import StackPlan
 
 SERVICES = ("sts", "eks", "ec2", "ssm", "service-quotas", "iam")
-# botocore's own list of the error codes that mean throttling (its standard retry mode retries
-# them with backoff; one reaching us has used every attempt).
-THROTTLED = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
-DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-BAD_CREDENTIALS = frozenset(
-    {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "AuthFailure"}
-    | {"UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException"}
-)
-NOT_FOUND = frozenset({"ResourceNotFoundException", "NoSuchEntity", "NoSuchResourceException"})
 
 
 @dataclass
@@ -66,30 +58,6 @@ class Answers:
     quotas: dict[str, dict] | None = None  # QUOTAS key -> Service Quotas `Quota`
     simulation: list[dict] | None = None  # iam SimulatePrincipalPolicy EvaluationResults
     notes: list[str] = field(default_factory=list)  # what was not asked, and why
-
-
-def reason(call: str, error: Exception) -> str:
-    """One line saying why `call` could not be answered."""
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "")
-        if code in DENIED:
-            return f"{call}: access denied ({code}): the caller needs it (docs/online.md)"
-        if code in THROTTLED:
-            attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
-            return f"{call}: throttled ({code}) after {attempts} attempt(s) with backoff"
-        if code in BAD_CREDENTIALS:
-            return f"{call}: AWS refused the credentials ({code}: {message})"
-        return f"{call}: {code}: {message}"
-    if isinstance(error, NoCredentialsError):
-        return "no AWS credentials (aws configure sso / aws sso login, or AWS_PROFILE)"
-    if isinstance(error, BotoCoreError):
-        return f"{call}: {error}"
-    return f"{call}: {type(error).__name__}: {error}"
-
-
-def code_of(error: Exception) -> str:
-    return error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
 
 
 class Asker:
@@ -145,8 +113,16 @@ class Asker:
             running = [(name, chain_pool.submit(run)) for name, run in chains]
             for name, future in running:
                 if (error := future.exception()) is not None:
-                    self.problems.append(reason(name, error))
+                    self.problems.append(reason(self._label(name, error), error))
         return answers
+
+    def _label(self, chain: str, error: BaseException) -> str:
+        """`<service> <Operation>` of the call that failed (else the chain's name)."""
+        operation = getattr(error, "operation_name", "")
+        for service, client in self.clients.items():
+            if operation in client.meta.service_model.operation_names:
+                return f"{service} {operation}"
+        return chain
 
     def _all(self, calls: Iterable[Callable[[], Any]]) -> list[Any]:
         """Run independent calls concurrently; the first failure is raised once all ended."""
@@ -238,28 +214,19 @@ class Asker:
                 ),
             ]
         )
+
+        def read(operation: str, key: str, **params: Any) -> Callable[[], dict]:
+            return lambda: self.call("eks", operation, clusterName=name, **params)[key]
+
+        passing = INSIGHTS["passing"]
         described = self._all(
             [
+                *(read("describe_nodegroup", "nodegroup", nodegroupName=g) for g in groups),
+                *(read("describe_addon", "addon", addonName=a) for a in addons),
                 *(
-                    lambda g=g: self.call(
-                        "eks", "describe_nodegroup", clusterName=name, nodegroupName=g
-                    )["nodegroup"]
-                    for g in groups
-                ),
-                *(
-                    lambda a=a: self.call("eks", "describe_addon", clusterName=name, addonName=a)[
-                        "addon"
-                    ]
-                    for a in addons
-                ),
-                *(
-                    lambda i=i: (
-                        self.call("eks", "describe_insight", clusterName=name, id=i["id"])[
-                            "insight"
-                        ]
-                        if i["insightStatus"]["status"] not in INSIGHTS["passing"]
-                        else i
-                    )
+                    read("describe_insight", "insight", id=i["id"])
+                    if i["insightStatus"]["status"] not in passing
+                    else partial(dict, i)
                     for i in listed
                 ),
             ]

@@ -20,8 +20,9 @@ from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
 from preflight import ci_roles
 from preflight.offline.runner import run_program
 from preflight.online.addons import check_addons
-from preflight.online.aws import Answers, Asker, reason
+from preflight.online.aws import Answers, Asker
 from preflight.online.capacity import check_capacity
+from preflight.online.errors import reason
 from preflight.online.findings import Finding, Report, dedupe
 from preflight.online.identity import check_identity, check_zones
 from preflight.online.quotas import check_quotas

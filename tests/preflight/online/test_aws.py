@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.stub import Stubber
 
-from preflight.online.aws import Answers, Asker, reason
+from preflight.online.aws import Answers, Asker
 from preflight.online.check import online_report
+from preflight.online.errors import reason
 from tests.preflight.online.support import doc, plan, response, stubbed_session
 
 

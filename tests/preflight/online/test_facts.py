@@ -9,7 +9,8 @@ import datetime as dt
 import botocore.session
 from botocore.retries.standard import ThrottledRetryableChecker
 
-from preflight.online.aws import THROTTLED
+from components.nodes.settings import AMI_TYPES
+from preflight.online.errors import THROTTLED
 from preflight.online.facts import (
     AMI,
     FACTS,
@@ -91,8 +92,6 @@ def test_the_ami_parameters_are_the_eks_user_guide_s() -> None:
         "AL2023_ARM_64_NVIDIA": "amazon-linux-2023/arm64/nvidia",
         "AL2023_x86_64_NEURON": "amazon-linux-2023/x86_64/neuron",
     }
-    from components.nodes.settings import AMI_TYPES
-
     assert set(AMI["paths"]) == set(AMI_TYPES) == set(AMI["architectures"])
 
 
