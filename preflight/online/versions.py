@@ -14,7 +14,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from components.cluster.versions import EXTENDED_EXTRA_MONTHLY_USD, STANDARD_SUPPORT, minor
+from components.cluster.versions import (
+    EXTENDED_EXTRA_MONTHLY_USD,
+    STANDARD_SUPPORT,
+    WARN_DAYS,
+    minor,
+)
 from preflight.online.addons import listed_minors
 from preflight.online.aws import Answers
 from preflight.online.facts import INSIGHTS, VERSION_STATUS
@@ -31,7 +36,19 @@ def _day(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _version_findings(version: str, info: dict, policy: str, label: str) -> list[Finding]:
+def _after_standard(policy: str, extended_end: dt.date | None) -> str:
+    """What the upgrade policy does once standard support has ended."""
+    if policy == "STANDARD":
+        return "EKS upgrades the control plane itself (upgradePolicy STANDARD)"
+    return (
+        f"it stays, at {EXTENDED_EXTRA_MONTHLY_USD:.2f} USD a month more per cluster until "
+        f"{extended_end}"
+    )
+
+
+def _version_findings(
+    version: str, info: dict, policy: str, label: str, today: dt.date
+) -> list[Finding]:
     status = info.get("versionStatus", "")
     end = _day(info.get("endOfStandardSupportDate"))
     extended_end = _day(info.get("endOfExtendedSupportDate"))
@@ -45,17 +62,21 @@ def _version_findings(version: str, info: dict, policy: str, label: str) -> list
             )
         )
     elif status == VERSION_STATUS["extended"]:
-        then = (
-            "EKS upgrades the control plane itself (upgradePolicy STANDARD)"
-            if policy == "STANDARD"
-            else f"it stays, at {EXTENDED_EXTRA_MONTHLY_USD:.2f} USD a month more per cluster "
-            f"until {extended_end}"
-        )
         findings.append(
             warning(
                 KUBERNETES,
-                f"Kubernetes {version} ({label}) left EKS standard support on {end}: {then}",
+                f"Kubernetes {version} ({label}) left EKS standard support on {end}: "
+                + _after_standard(policy, extended_end),
                 f"kubernetesVersion: 1.{minor(version) + 1}",
+            )
+        )
+    elif end and 0 < (end - today).days <= WARN_DAYS:
+        findings.append(
+            warning(
+                KUBERNETES,
+                f"Kubernetes {version} ({label}) leaves EKS standard support on {end} "
+                f"({(end - today).days} days); then " + _after_standard(policy, extended_end),
+                f"kubernetesVersion: 1.{minor(version) + 1} before then",
             )
         )
     window = STANDARD_SUPPORT.get(version)
@@ -71,8 +92,11 @@ def _version_findings(version: str, info: dict, policy: str, label: str) -> list
     return findings
 
 
-def check_kubernetes(plan: StackPlan, answers: Answers) -> tuple[list[Finding], str]:
+def check_kubernetes(
+    plan: StackPlan, answers: Answers, today: dt.date | None = None
+) -> tuple[list[Finding], str]:
     assert answers.cluster_versions is not None and answers.cluster is not None
+    today = today or dt.date.today()
     listed = {v["clusterVersion"]: v for v in answers.cluster_versions}
     offered = sorted(
         (v for v, i in listed.items() if i.get("versionStatus") != VERSION_STATUS["unsupported"]),
@@ -91,10 +115,12 @@ def check_kubernetes(plan: StackPlan, answers: Answers) -> tuple[list[Finding], 
             )
         )
     else:
-        findings += _version_findings(plan.version, listed[plan.version], policy, "the target")
+        findings += _version_findings(
+            plan.version, listed[plan.version], policy, "the target", today
+        )
     current = cluster.get("version")
     if current and current != plan.version and current in listed:
-        findings += _version_findings(current, listed[current], policy, "running now")
+        findings += _version_findings(current, listed[current], policy, "running now", today)
     if cluster and cluster.get("status") != "ACTIVE":
         findings.append(
             warning(

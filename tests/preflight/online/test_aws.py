@@ -178,3 +178,14 @@ def test_clients_take_their_endpoints_and_retries_from_the_standard_settings(mon
     }
     retries = made.clients["eks"].meta.config.retries
     assert retries == {"total_max_attempts": 7, "mode": "standard"}
+
+
+def test_a_failure_is_named_by_the_call_that_failed_not_its_chain(asker) -> None:
+    failed = ClientError({"Error": {"Code": "Throttling"}}, "SimulatePrincipalPolicy")
+    chain = "sts GetCallerIdentity, iam SimulatePrincipalPolicy"
+    assert asker._label(chain, failed) == "iam SimulatePrincipalPolicy"
+    failed = ClientError({"Error": {"Code": "AccessDenied"}}, "DescribeVpcEndpoints")
+    assert asker._label("ec2 DescribeVpcs, DescribeVpcEndpoints", failed) == (
+        "ec2 DescribeVpcEndpoints"
+    )
+    assert asker._label("eks DescribeCluster", RuntimeError("boom")) == "eks DescribeCluster"

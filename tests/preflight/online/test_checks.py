@@ -123,6 +123,18 @@ def test_extended_support_says_what_the_upgrade_policy_will_do_or_cost(monkeypat
     assert findings[1].message == "upgrade policy EXTENDED now; this update sets STANDARD"
 
 
+def test_a_version_leaving_standard_support_within_60_days_warns_with_eks_s_date(monkeypatch):
+    got = answers("prod-deployed", monkeypatch)
+    today = dt.date(2027, 2, 1)  # 1.35 ends standard support on 2027-03-27 (EKS's answer)
+    [found] = check_kubernetes(plan("prod-deployed"), got, today)[0]
+    assert found.message == (
+        "Kubernetes 1.35 (the target) leaves EKS standard support on 2027-03-27 (54 days); then "
+        "EKS upgrades the control plane itself (upgradePolicy STANDARD)"
+    )
+    assert found.fix == "kubernetesVersion: 1.36 before then"
+    assert check_kubernetes(plan("prod-deployed"), got, dt.date(2027, 1, 25))[0] == []  # 61 days
+
+
 def test_an_unsupported_version_blocks_and_a_date_unlike_the_table_warns(monkeypatch):
     got = answers("prod-deployed", monkeypatch)
     _target(got)["versionStatus"] = "UNSUPPORTED"
