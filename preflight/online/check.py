@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import botocore.session
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import BotoCoreError, NoCredentialsError
 from botocore.loaders import create_loader
 
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
@@ -92,9 +92,12 @@ def online_report(
     run = run_program(stack, overrides, deployed=deployed_record(environ))
     plan = plan_of(run)
     report = Report(stack, plan.region)
-    session = session or session_for(plan.region)
-    if session.get_credentials() is None:
-        report.could_not_check.append(reason("", NoCredentialsError()))
+    try:
+        session = session or session_for(plan.region)
+        if session.get_credentials() is None:
+            raise NoCredentialsError()
+    except BotoCoreError as error:  # also a profile that does not exist, an expired SSO login
+        report.could_not_check.append(reason("credentials", error))
         report.seconds = time.perf_counter() - started
         return report
     role = ci_roles.DEPLOY if purpose == "deploy" else ci_roles.PREVIEW

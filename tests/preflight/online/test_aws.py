@@ -189,3 +189,13 @@ def test_a_failure_is_named_by_the_call_that_failed_not_its_chain(asker) -> None
         "ec2 DescribeVpcEndpoints"
     )
     assert asker._label("eks DescribeCluster", RuntimeError("boom")) == "eks DescribeCluster"
+
+
+def test_a_profile_that_does_not_exist_is_could_not_check(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    report = online_report("dev", environ={})
+    assert report.status == 2 and report.calls == 0
+    [line] = report.could_not_check
+    assert line.startswith("credentials: ") and "no-such-profile" in line
