@@ -1,10 +1,12 @@
-"""python -m preflight --stack <name> [--against GIT_REF] [--json] [--config key=value ...]
+"""python -m preflight --stack <name> [--against GIT_REF | --online] [--json] [--config key=value ...]
 
 The verdict of `pulumi preview --policy-pack policy` without credentials: runs the program for
 a stack against the mocked cloud, then reports the resources, the policy pack's verdicts, an
 estimated monthly cost and an estimated first-deploy time. With --against, the change review
 instead: what `pulumi up` would create, update, replace and delete going from the stack as
-deployed at GIT_REF to the working tree, and the changes to refuse.
+deployed at GIT_REF to the working tree, and the changes to refuse. With --online, a read-only
+readiness check against the AWS account (docs/online.md): exit 0 ready, 1 blocked, 2 could not
+check.
 
 Exit status: 0 when no mandatory policy is violated (nothing is refused), 1 when one is, 2 when
 the stack's settings are invalid (the program's own message), the stack or the ref does not exist.
@@ -230,6 +232,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="review the change from the stack as deployed at this git ref (e.g. the last deployed commit)",
     )
     parser.add_argument(
+        "--online",
+        action="store_true",
+        help="check the stack against the AWS account, read-only (docs/online.md)",
+    )
+    parser.add_argument(
+        "--role",
+        choices=("deploy", "preview"),
+        default="deploy",
+        help="with --online: whose permissions to simulate, the deployer's or the preview role's",
+    )
+    parser.add_argument(
         "--policy-config",
         help="policy pack config (default: policy/config/<stack>.json when it exists)",
     )
@@ -239,8 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for override in args.config:
         for key, value in override.items():
             overrides[key] = deep_merge(overrides.get(key), value) if key in overrides else value
+    if args.against and args.online:
+        parser.error("--against and --online: one at a time")
     if args.against:
         return _review(args.stack, args.against, overrides, args.json)
+    if args.online:
+        return _online(args.stack, overrides, args.json, args.role)
     try:
         run = run_program(args.stack, overrides)
         policy_config = _policy_config(args.stack, args.policy_config)
@@ -287,6 +304,24 @@ def _review(stack: str, ref: str, overrides: dict[str, Any], as_json: bool) -> i
         return 2
     print(json.dumps(data, indent=2) if as_json else render_review(data))
     return 1 if data["changes"]["refused"] else 0
+
+
+def _online(stack: str, overrides: dict[str, Any], as_json: bool, role: str) -> int:
+    from preflight.ci_roles import UnmappedError
+    from preflight.online.check import online_report
+    from preflight.online.findings import render as render_online
+
+    try:
+        report = online_report(stack, overrides, purpose=role)
+    except (SettingsError, FileNotFoundError, ValueError, UnmappedError) as error:
+        if as_json:
+            print(json.dumps({"stack": stack, "online": True, "error": str(error)}, indent=2))
+        else:
+            print(f"preflight: stack {stack} online: {error}", file=sys.stderr)
+        return 2
+    data = report.as_dict()
+    print(json.dumps(data, indent=2) if as_json else render_online(data))
+    return report.status
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 The IAM documents of the roles CI assumes through GitHub OIDC, derived from what the program
 creates: for each stack it runs the program offline (as `pulumi preview` would), maps every
 registered resource type and every invoke to the IAM actions Pulumi needs for it
-(preflight/ci_roles.json, from the Service Authorization Reference) and writes under docs/ci/iam/:
+(preflight/ci_roles.json, from the Service Authorization Reference), adds the read-only actions
+of the online readiness check (`python -m preflight --online`, which both workflows run) and
+writes under docs/ci/iam/:
 
   <stack>-deploy-trust.json, <stack>-deploy-policy-<n>.json    the deployer, for deploy-stack.yml
   <stack>-preview-trust.json, <stack>-preview-policy-<n>.json  the read-only role, for preview.yml
@@ -69,9 +71,9 @@ def _aws(type_: str) -> bool:
 
 
 def needed_actions(run: ProgramRun, role: Role) -> set[str]:
-    """The IAM actions `role` needs for what the run registers and invokes. The deployer may
-    create, read and update every type, and delete those that are not all protected or retained
-    (Pulumi never deletes those); the preview role only reads."""
+    """The IAM actions `role` needs for what the run registers and invokes, and for the online
+    readiness check. The deployer may create, read and update every type, and delete those that
+    are not all protected or retained (Pulumi never deletes those); the preview role only reads."""
     by_type: dict[str, list[Any]] = defaultdict(list)
     for registration in run.registrations:
         if _aws(registration.type):
@@ -94,6 +96,7 @@ def needed_actions(run: ProgramRun, role: Role) -> set[str]:
                 actions |= set(entry["delete"])
     for token in invokes:
         actions |= set(DATA["invokes"][token]["actions"])
+    actions |= set(DATA["online"]["actions"])
     return _with_dependents(actions) if role is DEPLOY else actions
 
 

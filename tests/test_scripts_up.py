@@ -1,7 +1,8 @@
 """`./scripts/up` checks every prerequisite before it installs or deploys anything, says what is
 missing and where to get it, never puts a stack in the local backend unless told to (--local),
 and then deploys as before: venvs, the deployment record, adoption in the stack's region, the
-policy pack, AZ pinning. Stand-in `pulumi`, `aws` and venv commands on PATH / in a copy."""
+readiness check against the account (blocked stops, could not check goes on), the policy pack,
+AZ pinning. Stand-in `pulumi`, `aws` and venv commands on PATH / in a copy."""
 
 from __future__ import annotations
 
@@ -66,10 +67,12 @@ def checkout(tmp_path: Path, bin_dir: Path) -> Path:
     for venv in ("venv", "policy/venv"):
         (root / venv / "bin").mkdir(parents=True)
         fake(root / venv / "bin", "pip", "", log=bin_dir / "calls")
-        # The venv's python: records preflight.adopt (with the region it sees), runs the rest.
+        # The venv's python: records preflight.adopt (with the region it sees) and the online
+        # check (which answers with ONLINE_STATUS, default 0: ready), runs the rest.
         python = root / venv / "bin" / "python"
         python.write_text(
             f'#!/bin/sh\ncase "$*" in *preflight.adopt*) echo "adopt AWS_REGION=$AWS_REGION $*" >> {bin_dir}/calls;;\n'
+            f'*--online*) echo "online $*" >> {bin_dir}/calls; exit "${{ONLINE_STATUS:-0}}";;\n'
             f'*) exec {sys.executable} "$@";; esac\n'
         )
         python.chmod(0o755)
@@ -139,6 +142,7 @@ def test_deploys_to_the_backend_logged_in_then_pins_the_zones(bin_dir, checkout)
     order = [
         "pulumi stack select --create dev",
         "adopt AWS_REGION=eu-west-1 -m preflight.adopt --stack dev --run",
+        "online -m preflight --stack dev --online",
         "pulumi up --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json --yes",
         "pulumi config set --path eks-platform:network.availabilityZones[0] eu-west-1a --stack dev",
         "pulumi config set --path eks-platform:network.availabilityZones[1] eu-west-1b --stack dev",
@@ -159,3 +163,23 @@ def test_local_logs_in_locally_on_purpose(bin_dir, checkout):
         "pulumi up --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json"
         in made
     )
+
+
+def test_a_blocked_readiness_check_stops_before_pulumi_up(bin_dir, checkout):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
+    fake(bin_dir, "aws", "exit 0")
+    result = up(bin_dir, root=checkout, PULUMI_CONFIG_PASSPHRASE="x", ONLINE_STATUS="1")
+    assert result.returncode == 1
+    assert "not ready (above): change what each blocker names" in result.stderr
+    made = calls(bin_dir)
+    assert "online -m preflight --stack dev --online" in made
+    assert not [c for c in made if c.startswith("pulumi up")]
+
+
+def test_a_readiness_check_that_could_not_ask_everything_warns_and_deploys(bin_dir, checkout):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
+    fake(bin_dir, "aws", "exit 0")
+    result = up(bin_dir, root=checkout, PULUMI_CONFIG_PASSPHRASE="x", ONLINE_STATUS="2")
+    assert result.returncode == 0, result.stderr
+    assert "could not ask everything (above): deploying anyway" in result.stderr
+    assert any(c.startswith("pulumi up --stack dev") for c in calls(bin_dir))

@@ -1,6 +1,7 @@
 """The change review in the workflows: posted on each pull request against the base branch before
 any credentials, and run by each stack's deploy against the stack's last deployed commit, with
-the last deployment's record handed to `pulumi up`; and the deploy's runner checks."""
+the last deployment's record handed to `pulumi up`; the readiness check against the account
+(posted on the pull request, stopping the deploy when blocked); and the deploy's runner checks."""
 
 from __future__ import annotations
 
@@ -119,3 +120,69 @@ def test_the_preview_runs_with_the_last_deployment_s_record() -> None:
         (i, s) for i, s in run_steps(PREVIEW) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
     ]
     assert index < up_index and "pulumi stack output deployment --json" in record["run"]
+
+
+def readiness(job: dict) -> tuple[int, dict]:
+    [(index, step)] = [(i, s) for i, s in run_steps(job) if "--online" in str(s["run"])]
+    return index, step
+
+
+def test_the_readiness_check_runs_with_credentials_and_the_record_before_pulumi() -> None:
+    for job, role in ((PREVIEW, "--role preview"), (UP, "")):
+        index, step = readiness(job)
+        (aws_index, _), *_ = steps_using(job, AWS_ACTION)
+        [(record_index, _)] = [
+            (i, s) for i, s in run_steps(job) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
+        ]
+        [(pulumi_index, _)] = pulumi_commands(job)
+        assert aws_index < record_index < index < pulumi_index
+        assert '-m preflight --stack "$STACK" --online' in step["run"]
+        assert role in step["run"] and ("--role" in step["run"]) == bool(role)
+
+
+def run_readiness(tmp_path, job: dict, status: int) -> tuple[subprocess.CompletedProcess, str]:
+    """The step's script with a stand-in check answering `status` (and a stand-in `gh`)."""
+    _, step = readiness(job)
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    python.write_text(f"#!/bin/sh\necho 'online: stack dev in eu-west-1: VERDICT'\nexit {status}\n")
+    python.chmod(0o755)
+    gh = tmp_path / "gh"
+    gh.write_text(
+        '#!/bin/sh\necho "gh $*" >> "$RUNNER_TEMP/calls"; cat "$5" >> "$RUNNER_TEMP/calls"\n'
+    )
+    gh.chmod(0o755)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "STACK": "dev",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "PR_NUMBER": "7",
+    }
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    posted = tmp_path / ("calls" if job is PREVIEW else "summary")
+    return result, posted.read_text() if posted.exists() else ""
+
+
+def test_the_preview_posts_the_verdict_fails_when_blocked_and_warns_when_unchecked(tmp_path):
+    for status, expected in ((0, 0), (1, 1), (2, 0)):
+        result, posted = run_readiness(tmp_path / str(status), PREVIEW, status)
+        assert result.returncode == expected, result.stdout + result.stderr
+        assert "gh pr comment 7 --body-file" in posted and "VERDICT" in posted
+        assert "### Readiness of dev against the account" in posted
+        assert ("::warning::" in result.stdout) == (status == 2)
+
+
+def test_the_deploy_stops_when_blocked_and_goes_on_when_it_could_not_check(tmp_path):
+    for status, expected in ((0, 0), (1, 1), (2, 0)):
+        result, summary = run_readiness(tmp_path / str(status), UP, status)
+        assert result.returncode == expected, result.stdout + result.stderr
+        assert "### Readiness of dev against the account" in summary and "VERDICT" in summary
+        assert ("::warning::" in result.stdout) == (status == 2)
+        assert ("::error::dev is not ready" in result.stdout) == (status == 1)
