@@ -243,6 +243,20 @@ def state_bucket_policy() -> dict[str, Any]:
     }
 
 
+def eks_public_ami_parameters(region: str) -> dict[str, Any]:
+    """What the online readiness check reads to know the AMI release for the stack's region and
+    architecture: the public parameters EKS publishes (`/aws/service/eks/optimized-ami/...`,
+    EKS user guide "Retrieve recommended Amazon Linux AMI IDs", read 2026-12-06). They belong
+    to no account, so the ARN names none (as Karpenter's upstream policy does); read-only,
+    for both roles, and only under that path (the deployer reads no parameter of the account)."""
+    return {
+        "Sid": "EksPublicAmiParameters",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameters"],
+        "Resource": [f"arn:aws:ssm:{region}::parameter/aws/service/eks/optimized-ami/*"],
+    }
+
+
 def documents(runs: Mapping[str, ProgramRun]) -> dict[str, dict[str, Any]]:
     """Every file of docs/ci/iam/ by name, for the program runs of the repository's stacks."""
     files = {"state-bucket-policy.json": state_bucket_policy()}
@@ -250,7 +264,11 @@ def documents(runs: Mapping[str, ProgramRun]) -> dict[str, dict[str, Any]]:
         region = stack_config(stack)["aws:region"]
         for role in ROLES:
             files[f"{stack}-{role.purpose}-trust.json"] = trust(role, stack)
-            body = statements(needed_actions(run, role), region) + state_statements(role)
+            body = [
+                *statements(needed_actions(run, role), region),
+                eks_public_ami_parameters(region),
+                *state_statements(role),
+            ]
             for number, policy in enumerate(policies(body), 1):
                 files[f"{stack}-{role.purpose}-policy-{number}.json"] = policy
     return files

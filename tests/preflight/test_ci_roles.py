@@ -107,7 +107,10 @@ def test_every_statement_is_scoped_to_the_stacks_account_and_region(stack: str) 
                     in_account = "<ACCOUNT_ID>" in arn
                     aws_owned = re.fullmatch(rf"arn:aws:ec2:{region}::(image|snapshot)/\*", arn)
                     hosted_zones = arn == "arn:aws:route53:::hostedzone/*"
-                    assert state or in_account or aws_owned or hosted_zones, arn
+                    eks_amis = re.fullmatch(
+                        rf"arn:aws:ssm:{region}::parameter/aws/service/eks/optimized-ami/\*", arn
+                    )
+                    assert state or in_account or aws_owned or hosted_zones or eks_amis, arn
                     assert f":{region}:" in arn or "::" in arn, arn
 
 
