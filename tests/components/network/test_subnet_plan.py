@@ -66,8 +66,35 @@ def test_too_many_azs_says_by_how_much():
 
 
 def test_private_subnets_too_small_for_pods():
-    with pytest.raises(SubnetPlanError, match=r"/27 .*at least /22"):
+    with pytest.raises(SubnetPlanError) as error:
         plan_subnets("10.0.0.0/24", 3)
+    assert str(error.value) == (
+        "private subnets would be /27 (32 addresses); pods need at least /22 per AZ: use a "
+        "larger VPC or a smaller privateSubnetPrefix"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "message"),
+    [
+        ((20, 24, 28), "prefixes must satisfy VPC /20 < private /20 <= public /24 and intra /28"),
+        ((21, 20, 28), "prefixes must satisfy VPC /20 < private /21 <= public /20 and intra /28"),
+        ((21, 24, 20), "prefixes must satisfy VPC /20 < private /21 <= public /24 and intra /20"),
+        # Intra as large as a private block passes this rule; it cannot fit beside public ones.
+        (
+            (22, 24, 22),
+            "1 public /24 and intra /22 subnets need 1280 addresses but their shared /22 "
+            "block has 1024; short by 256. Use smaller public or intra subnets",
+        ),
+    ],
+)
+def test_prefixes_out_of_order(prefixes, message):
+    private, public, intra = prefixes
+    with pytest.raises(SubnetPlanError) as error:
+        plan_subnets_of(
+            "10.0.0.0/20", 1, private_prefix=private, public_prefix=public, intra_prefix=intra
+        )
+    assert str(error.value) == message
 
 
 def test_small_tiers_overflow_their_block():
@@ -162,10 +189,13 @@ def test_plans_worked_out_by_hand(args, private, public, intra, free):
 
 def test_what_does_not_fit_says_by_how_much():
     # Two /17 private blocks and the shared /17 need 3 * 32768 addresses; a /16 has 65536.
-    with pytest.raises(
-        SubnetPlanError, match=r"2 AZs .* 98304 addresses, but VPC .* 65536; short by 32768 "
-    ):
+    with pytest.raises(SubnetPlanError) as error:
         plan_subnets_of("100.64.0.0/16", 2, private_prefix=17, public_prefix=24, intra_prefix=28)
+    assert str(error.value) == (
+        "2 AZs need 2 private /17 blocks plus one shared block for the public and intra "
+        "subnets: 98304 addresses, but VPC 100.64.0.0/16 has 65536; short by 32768 addresses. "
+        "Use a larger VPC, fewer AZs or a smaller privateSubnetPrefix"
+    )
     # Four /20 public (4096 each) and /28 intra (16 each) subnets need 16448 of a /19's 8192.
     with pytest.raises(SubnetPlanError, match=r"need 16448 addresses .* has 8192; short by 8256"):
         plan_subnets_of("10.0.0.0/16", 4, private_prefix=19, public_prefix=20, intra_prefix=28)
