@@ -8,13 +8,11 @@ killed (survived, no test reached it, timed out) with its diff. mutmut is instal
 venv first when it is missing. It runs in a scratch copy of the work tree, so the tree gets no
 `mutants/` folder; `--keep` leaves the copy (then `mutmut browse` there shows each mutant).
 
-Every mutant runs all of the folder's tests (first failure stops it). mutmut would run only the
-tests that called the mutated function while it collected its stats, but the test suite shares
-program runs between tests (tests/programs.py, session fixtures), so most tests that check a
-function never call it themselves; this module is also the pytest plugin that widens mutmut's
-stats to every selected test (`-p benchmarks.mutation`, stats collection only). Each mutant runs
-in a process forked from a fork server that has run no test, so no program run computed without
-the mutant is reused with it.
+Each mutant runs the selected tests that reached the mutated function while mutmut collected
+its stats, fastest first, until one fails. Tests share program runs (tests/programs.py, session
+and module fixtures), so this module is also a pytest plugin (`-p benchmarks.mutation`): while
+mutmut collects its stats each test runs alone, with its own fixtures and program runs, so each
+test that reaches a function counts; and no session reuses a program run made by another.
 """
 
 from __future__ import annotations
@@ -144,18 +142,27 @@ def main() -> int:
     return 0
 
 
-def pytest_sessionfinish(session: Any) -> None:
-    """Stats collection only: every selected test counts as reaching every mutated function that
-    any test reached (see the module's docstring)."""
-    if os.environ.get("MUTANT_UNDER_TEST") != "stats":
-        return
-    from mutmut.state import state
+def pytest_sessionstart(session: Any) -> None:
+    """Every test session (mutmut forks each mutant's from a process that ran others) computes
+    its own program runs: none made without the mutant is reused with it."""
+    if programs := sys.modules.get("tests.programs"):
+        programs._run.cache_clear()
 
-    reached = state().tests_by_mangled_function_name
-    tests = {test for found in reached.values() for test in found}
-    tests |= {name.removeprefix("mutants/") for name in state().duration_by_test}
-    for function in reached:
-        reached[function] |= tests
+
+def pytest_runtest_protocol(item: Any, nextitem: Any) -> bool | None:
+    """While mutmut collects its stats, each test runs alone: its fixtures of every scope are set
+    up for it and torn down after it, and it makes its own program runs, so mutmut sees every
+    function each test reaches (tests share them otherwise, and only the first would count)."""
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return None
+    from _pytest.runner import runtestprotocol
+
+    if programs := sys.modules.get("tests.programs"):
+        programs._run.cache_clear()
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    runtestprotocol(item, nextitem=None)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
 
 
 if __name__ == "__main__":

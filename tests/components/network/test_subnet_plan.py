@@ -102,6 +102,12 @@ def test_small_tiers_overflow_their_block():
         plan_subnets("10.0.0.0/20", 3, private_prefix=22, public_prefix=22)
 
 
+def test_at_least_one_az():
+    with pytest.raises(SubnetPlanError) as error:
+        plan_subnets("10.0.0.0/16", 0)
+    assert str(error.value) == "need at least one AZ, got 0"
+
+
 def test_intra_smaller_than_28_is_refused():
     with pytest.raises(SubnetPlanError, match="/28"):
         plan_subnets("10.0.0.0/16", 3, intra_prefix=29)
