@@ -9,7 +9,7 @@ venv first when it is missing. It runs in a scratch copy of the work tree, so th
 `mutants/` folder; `--keep` leaves the copy (then `mutmut browse` there shows each mutant).
 
 Each mutant runs the selected tests that reached the mutated function while mutmut collected
-its stats, fastest first, until one fails. Tests share program runs (tests/programs.py, session
+its stats, cheapest first, until one fails. Tests share program runs (tests/programs.py, session
 and module fixtures), so this module is also a pytest plugin (`-p benchmarks.mutation`): while
 mutmut collects its stats each test runs alone, with its own fixtures and program runs, so each
 test that reaches a function counts; and no session reuses a program run made by another.
@@ -142,6 +142,10 @@ def main() -> int:
     return 0
 
 
+COSTS = Path("test-costs.json")  # each test's time alone, from the stats run (cwd: mutants/)
+_costs: dict[str, float] = {}
+
+
 def pytest_sessionstart(session: Any) -> None:
     """Every test session (mutmut forks each mutant's from a process that ran others) computes
     its own program runs: none made without the mutant is reused with it."""
@@ -159,10 +163,28 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> bool | None:
 
     if programs := sys.modules.get("tests.programs"):
         programs._run.cache_clear()
+    start = time.monotonic()
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     runtestprotocol(item, nextitem=None)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    _costs[item.nodeid] = time.monotonic() - start
     return True
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats" and _costs:
+        COSTS.write_text(json.dumps({**_read_costs(), **_costs}))
+
+
+def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
+    """A mutant's tests run cheapest first: the first failure ends the run."""
+    if os.environ.get("MUTANT_UNDER_TEST", "stats") not in ("stats", ""):
+        costs = _read_costs()
+        items.sort(key=lambda item: costs.get(item.nodeid, 0.0))
+
+
+def _read_costs() -> dict[str, float]:
+    return json.loads(COSTS.read_text()) if COSTS.exists() else {}
 
 
 if __name__ == "__main__":
