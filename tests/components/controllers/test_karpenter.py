@@ -108,6 +108,6 @@ def test_the_default_node_pool():
 def test_the_interruption_queue_name_fits_sqs_80_characters():
     # SQS queue names: 1-80 characters (Amazon SQS Developer Guide, quotas).
     assert interruption_queue_name("c" * 70) == "c" * 70 + "-karpenter"  # exactly 80
-    # Longer: cut, then the first 8 hex digits of the name's SHA-256 (worked out once by hand).
+    # Longer: cut, then the first 8 hex digits of the name's SHA-256 (computed once with hashlib).
     assert interruption_queue_name("c" * 71) == "c" * 61 + "-2d09bd54-karpenter"
     assert interruption_queue_name("c" * 100) == "c" * 61 + "-bdcdc9e9-karpenter"
