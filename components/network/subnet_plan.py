@@ -72,7 +72,7 @@ def plan_subnets(
         raise SubnetPlanError(
             f"intra subnets must be /{MIN_INTRA_PREFIX} or larger, got /{intra_prefix}"
         )
-    if not vpc.prefixlen < private_prefix <= public_prefix and private_prefix <= intra_prefix:
+    if not (vpc.prefixlen < private_prefix <= public_prefix and private_prefix <= intra_prefix):
         raise SubnetPlanError(
             f"prefixes must satisfy VPC /{vpc.prefixlen} < private /{private_prefix} <= public "
             f"/{public_prefix} and intra /{intra_prefix}"

@@ -16,7 +16,7 @@ from components.stack.settings import load_settings
 from preflight.offline import mocked_aws
 from preflight.offline.runner import run_program
 from tests.lookups import attached_policies, role_by_arn
-from tests.programs import program
+from tests.programs import EVERY_OPTION, program
 
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -84,11 +84,31 @@ def test_settings_pin_a_version_and_add_configuration():
 
 
 def test_conflict_handling_is_explicit(stack_run):
-    for name, addon in addons(stack_run).items():
+    for addon in addons(stack_run).values():
         assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
         assert addon.inputs["resolveConflictsOnUpdate"] == "PRESERVE"
-        assert addon.inputs["preserve"] is ADDONS[name].preserve_on_delete
-    assert addons(stack_run)["vpc-cni"].inputs["preserve"] is True
+
+
+# `preserve` keeps the software running when the add-on is deleted ("Specifying this option
+# preserves the add-on software on your cluster", EKS API reference, DeleteAddon,
+# https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteAddon.html, read 2026-12-06). An input of aws:eks/addon:Addon that is neither ForceNew nor sent by UpdateAddon
+# (terraform-provider-aws internal/service/eks/addon.go @00a35305, read 2026-12-06): changing it is
+# an in-place update of the state only.
+PRESERVED = {
+    "vpc-cni": "without it, deleting the add-on deletes aws-node: new pods get no IP address",
+    "kube-proxy": "Service routing on every node would stop",
+    "coredns": "cluster DNS would go down with it",
+}
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"), [("dev", {}), ("prod", {}), ("prod", EVERY_OPTION)]
+)
+def test_only_what_networking_and_dns_need_is_preserved_on_delete(stack, overrides):
+    found = addons(program(stack, overrides))
+    assert {name: a.inputs["preserve"] for name, a in found.items()} == {
+        name: name in PRESERVED for name in BEFORE + AFTER
+    }
 
 
 def test_node_groups_wait_for_networking_and_identity_add_ons(stack_run):

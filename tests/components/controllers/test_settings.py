@@ -39,3 +39,37 @@ def test_chart_versions_must_be_exact(key, version):
 
 def test_an_exact_chart_version_is_taken():
     assert controllers({"karpenterChartVersion": "1.9.0"}).karpenter_chart == "1.9.0"
+
+
+# Karpenter 1.8.x supports Kubernetes up to 1.34, 1.9.x up to 1.35 (aws/karpenter-provider-aws,
+# hack/docs/compatibilitymatrix_gen/compatibility.yaml at v1.14.1, commit 1d927085, read
+# 2026-12-06).
+NOT_ON_1_35 = "1.8.0"
+
+
+def on_1_35(raw: dict):
+    return load_settings(
+        {**BASE, "kubernetesVersion": "1.35", "controllers": raw}, "dev"
+    ).controllers
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"karpenterChartVersion": NOT_ON_1_35},  # the controllers are off
+        {"enabled": False, "karpenterChartVersion": NOT_ON_1_35},
+        {"enabled": True, "karpenter": False, "karpenterChartVersion": NOT_ON_1_35},
+    ],
+)
+def test_a_karpenter_pin_that_is_not_installed_refuses_nothing(raw):
+    assert on_1_35(raw).karpenter_chart == NOT_ON_1_35
+
+
+def test_a_karpenter_pin_that_would_be_installed_must_support_the_kubernetes_version():
+    with pytest.raises(SettingsError) as error:
+        on_1_35({"enabled": True, "karpenterChartVersion": NOT_ON_1_35})
+    assert error.value.problems == [
+        'eks-platform:controllers.karpenterChartVersion = "1.8.0": must be a Karpenter version '
+        "that supports Kubernetes 1.35 (Karpenter 1.8 supports up to 1.34; upgrade Karpenter first)"
+    ]
+    assert on_1_35({"enabled": True, "karpenterChartVersion": "1.9.0"}).karpenter_chart == "1.9.0"

@@ -21,8 +21,9 @@ def test_the_first_offered_zones_by_name():
 
 
 def test_too_few_zones():
-    with pytest.raises(ValueError, match="offers 2 usable AZs"):
-        choose_zones(["a", "b"], 3)
+    with pytest.raises(ValueError) as error:
+        choose_zones(["b", "a"], 3)
+    assert str(error.value) == "the region offers 2 usable AZs (b, a), not 3"
 
 
 def test_a_new_stack_asks_for_available_regular_zones_without_the_ones_eks_refuses(dev):
@@ -47,10 +48,15 @@ def test_pinned_zones_are_kept_in_their_order_and_only_need_to_exist(dev):
 
 
 def test_pinned_zone_the_region_lacks_is_a_settings_error():
-    with pytest.raises(SettingsError, match=r"network.availabilityZones .*eu-west-1d"):
+    with pytest.raises(SettingsError) as error:
         program(
             "dev", {"network": {"availabilityZones": ["eu-west-1a", "eu-west-1d"], "azCount": None}}
         )
+    assert error.value.problems == [
+        'eks-platform:network.availabilityZones = ["eu-west-1a", "eu-west-1d"]: '
+        "['eu-west-1d'] not offered to EKS in this region; its regular AZs (no Local or "
+        "Wavelength Zones): eu-west-1a, eu-west-1b, eu-west-1c"
+    ]
 
 
 def test_eks_unsupported_zone_is_never_chosen():
@@ -111,3 +117,41 @@ def test_fewer_zones_drop_the_last_recorded_ones():
         deployed=deployed,
     )
     assert run.outputs["availabilityZones"] == EU[:2]
+
+
+def subnet_cidrs(run, tier):
+    return {
+        s.inputs["availabilityZone"]: s.inputs["cidrBlock"]
+        for s in run.of_type("aws:ec2/subnet:Subnet")
+        if s.inputs["tags"]["tier"] == tier
+    }
+
+
+@pytest.mark.parametrize(
+    ("stack", "pinned", "private"),
+    [
+        # AZ i of the plan takes the i-th /19 of the VPC, whatever its name.
+        ("dev", ["eu-west-1c", "eu-west-1a"], ["10.10.0.0/19", "10.10.32.0/19"]),
+        (
+            "prod",
+            ["eu-west-1b", "eu-west-1c", "eu-west-1a"],
+            ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+        ),
+    ],
+)
+def test_zones_pinned_out_of_name_order_survive_a_second_up(stack, pinned, private):
+    config = {"network": {"availabilityZones": pinned, "azCount": None}}
+    first = program(stack, config)
+    # The record keeps the plan's order, not the names' order.
+    assert first.outputs[OUTPUT]["availabilityZones"] == pinned
+    assert subnet_cidrs(first, "private") == dict(zip(pinned, private, strict=True))
+    inputs = {r.urn: r.inputs for r in first.registrations}
+    # The next `pulumi up`, handed that record, with the first AZ impaired that day...
+    later = program(
+        stack, config, deployed=first.outputs[OUTPUT], zone_states={pinned[0]: "impaired"}
+    )
+    assert later.outputs[OUTPUT] == first.outputs[OUTPUT]
+    assert {r.urn: r.inputs for r in later.registrations} == inputs
+    # ...and with the pin gone from the stack file, the record alone keeps the same plan.
+    unpinned = program(stack, {"network": {"azCount": len(pinned)}}, deployed=first.outputs[OUTPUT])
+    assert {r.urn: r.inputs for r in unpinned.registrations} == inputs

@@ -1,0 +1,145 @@
+"""The controllers' resources held word for word where a slip would go unseen: their logical names
+and parent (a renamed or re-parented resource is replaced on the next `pulumi up`), the
+interruption queue's policy and EventBridge targets, Auto Mode's default StorageClass, and the
+messages that refuse controllers Auto Mode already runs."""
+
+import json
+
+import pytest
+
+from components.base.config import SettingsError
+from components.base.context import AwsContext
+from components.controllers.iam import events_to_queue
+from components.stack.settings import load_settings
+from tests.programs import EVERY_OPTION, program
+
+QUEUE = "arn:aws:sqs:eu-west-1:111122223333:eks-platform-prod-karpenter"
+EVENTS = (
+    "spot-interruption",
+    "rebalance",
+    "instance-state-change",
+    "scheduled-change",
+    "capacity-reservation-interruption",
+)
+CONTROLLERS_RESOURCES = sorted(
+    [
+        ("aws:iam/role:Role", "controllers-karpenter-node"),
+        ("aws:sqs/queue:Queue", "controllers-karpenter-interruptions"),
+        *[("aws:cloudwatch/eventRule:EventRule", f"controllers-karpenter-{e}") for e in EVENTS],
+        *[("aws:cloudwatch/eventTarget:EventTarget", f"controllers-karpenter-{e}") for e in EVENTS],
+        ("aws:iam/role:Role", "controllers-karpenter"),
+        ("aws:iam/role:Role", "controllers-load-balancer-controller"),
+        *[
+            (
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                f"controllers-karpenter-node-{policy}",
+            )
+            for policy in (
+                "AmazonEKSWorkerNodePolicy",
+                "AmazonEC2ContainerRegistryPullOnly",
+                "AmazonSSMManagedInstanceCore",
+            )
+        ],
+        ("aws:iam/rolePolicy:RolePolicy", "controllers-load-balancer-controller"),
+        ("aws:iam/rolePolicy:RolePolicy", "controllers-karpenter"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "controllers-karpenter-interruptions"),
+        ("aws:eks/accessEntry:AccessEntry", "controllers-deployer"),
+        ("aws:eks/accessEntry:AccessEntry", "controllers-karpenter-node"),
+        ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "controllers-deployer"),
+        (
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            "controllers-load-balancer-controller",
+        ),
+        ("aws:eks/podIdentityAssociation:PodIdentityAssociation", "controllers-karpenter"),
+        ("aws:ec2/tag:Tag", "controllers-karpenter-discovery-cluster-sg"),
+        ("pulumi:providers:kubernetes", "controllers-k8s"),
+        ("kubernetes:helm.sh/v3:Release", "controllers-load-balancer-controller"),
+        ("kubernetes:helm.sh/v3:Release", "controllers-karpenter-crd"),
+        ("kubernetes:helm.sh/v3:Release", "controllers-karpenter"),
+        ("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "controllers-karpenter-node-class"),
+        ("kubernetes:karpenter.sh/v1:NodePool", "controllers-karpenter-node-pool"),
+    ]
+)
+AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
+
+
+@pytest.fixture(scope="module")
+def on():
+    return program("prod", EVERY_OPTION)
+
+
+def test_every_resource_of_the_controllers_by_type_name_and_parent(on):
+    [component] = on.of_type("eks-platform:index:Controllers")
+    children = [r for r in on.registrations if r.parent == component.urn]
+    assert sorted((r.type, r.name) for r in children) == CONTROLLERS_RESOURCES
+
+
+def test_the_interruption_queue_takes_events_from_this_account_over_tls_only(on):
+    expected = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EventBridgeDelivers",
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                "Action": "sqs:SendMessage",
+                "Resource": QUEUE,
+                "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}},
+            },
+            {
+                "Sid": "DenyPlainHttp",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": QUEUE,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+    aws = AwsContext("111122223333", "aws", "eu-west-1")
+    assert events_to_queue(aws, QUEUE) == expected
+    assert json.loads(on.one("aws:sqs/queuePolicy:QueuePolicy").inputs["policy"]) == expected
+
+
+def test_each_interruption_rule_delivers_to_the_queue(on):
+    rules = {r.outputs["name"]: r.name for r in on.of_type("aws:cloudwatch/eventRule:EventRule")}
+    targets = on.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert sorted(rules[t.inputs["rule"]] for t in targets) == sorted(
+        f"controllers-karpenter-{e}" for e in EVENTS
+    )
+    for target in targets:
+        assert target.inputs["arn"] == QUEUE
+        assert target.inputs["targetId"] == "karpenter-interruption-queue"
+
+
+def test_auto_mode_gets_an_encrypted_gp3_default_storage_class():
+    controllers = {"enabled": True, "karpenter": False, "loadBalancerController": False}
+    run = program("dev", {**AUTO_MODE, "controllers": controllers})
+    storage_class = run.one("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert storage_class.name == "controllers-gp3"
+    assert storage_class.inputs == {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": "gp3",
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        # Auto Mode's own EBS driver (https://docs.aws.amazon.com/eks/latest/userguide/create-storage-class.html).
+        "provisioner": "ebs.csi.eks.amazonaws.com",
+        "parameters": {"type": "gp3", "encrypted": "true"},
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
+        "reclaimPolicy": "Delete",
+    }
+
+
+def test_auto_mode_refuses_the_controllers_it_runs_itself():
+    raw = {"owner": "platform-team", **AUTO_MODE, "controllers": {"enabled": True}}
+    with pytest.raises(SettingsError) as error:
+        load_settings(raw, "dev")
+    assert error.value.problems == [
+        "eks-platform:controllers.loadBalancerController = true: must be false when "
+        "compute.mode is 'auto': Auto Mode already runs load balancing",
+        "eks-platform:controllers.karpenter = true: must be false when compute.mode is 'auto': "
+        "Auto Mode already runs Karpenter-based compute",
+    ]
