@@ -16,6 +16,9 @@ DEPLOYED = json.loads(
     (Path(__file__).parent / "preflight" / "offline" / "deployed_urns.json").read_text()
 )
 EVERY_OPTION = DEPLOYED["stacks"]["prod-every-option"]["overrides"]
+# The cluster setting that lets a deploy runner reach the private endpoint: required whenever
+# the in-cluster controllers are on (their `pulumi up` talks to the Kubernetes API).
+RUNNER = {"endpointAccess": {"securityGroupIds": ["sg-0123456789abcdef0"]}}
 
 
 def program(stack: str, overrides: dict[str, Any] | None = None, **options: Any) -> ProgramRun:

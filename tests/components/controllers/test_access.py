@@ -8,7 +8,7 @@ from components.base.config import SettingsError
 from components.base.context import AwsContext
 from components.controllers.component import deployer_principal
 from components.controllers.settings import ControllerSettings
-from tests.programs import EVERY_OPTION, program
+from tests.programs import EVERY_OPTION, RUNNER, program
 
 ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 DEPLOYER = "arn:aws:iam::111122223333:role/deploy/platform-deployer"  # the mocked caller's role
@@ -49,7 +49,7 @@ def test_a_configured_deployer_wins():
 
 def test_an_admin_of_the_cluster_settings_is_not_entered_twice():
     admins = {"adminPrincipalArns": [DEPLOYER]}
-    run = program("prod", {"controllers": {"enabled": True}, "cluster": admins})
+    run = program("prod", {"controllers": {"enabled": True}, "cluster": {**RUNNER, **admins}})
     entries = [
         e
         for e in run.of_type("aws:eks/accessEntry:AccessEntry")
@@ -76,7 +76,13 @@ def test_the_deployer_setting_takes_iam_role_or_user_arns_only():
     with pytest.raises(
         SettingsError, match=r"controllers.deployerPrincipalArn .*an IAM role or user ARN"
     ):
-        program("dev", {"controllers": {"enabled": True, "deployerPrincipalArn": "deployer"}})
+        program(
+            "dev",
+            {
+                "controllers": {"enabled": True, "deployerPrincipalArn": "deployer"},
+                "cluster": RUNNER,
+            },
+        )
 
 
 def test_without_nat_karpenter_is_refused_and_the_load_balancer_controller_allowed():
@@ -85,12 +91,16 @@ def test_without_nat_karpenter_is_refused_and_the_load_balancer_controller_allow
         SettingsError,
         match=r"controllers.karpenter = true: must be false when network.natMode is 'none'",
     ):
-        program("prod", {**no_nat, "controllers": {"enabled": True}})
-    program("prod", {**no_nat, "controllers": {"enabled": True, "karpenter": False}})
+        program("prod", {**no_nat, "controllers": {"enabled": True}, "cluster": RUNNER})
+    program(
+        "prod", {**no_nat, "controllers": {"enabled": True, "karpenter": False}, "cluster": RUNNER}
+    )
 
 
 def test_the_interruption_queue_name_fits_sqs_for_the_longest_cluster_name():
-    run = program("dev", {"clusterName": "c" * 100, "controllers": {"enabled": True}})
+    run = program(
+        "dev", {"clusterName": "c" * 100, "controllers": {"enabled": True}, "cluster": RUNNER}
+    )
     name = run.one("aws:sqs/queue:Queue").inputs["name"]
     assert len(name) <= 80 and name.startswith("c" * 60) and name.endswith("-karpenter")
     short = program("prod", EVERY_OPTION).one("aws:sqs/queue:Queue").inputs["name"]
@@ -102,4 +112,4 @@ def test_a_deployer_listed_as_a_viewer_is_refused():
     with pytest.raises(
         SettingsError, match=r"cluster.viewerPrincipalArns = .*platform-deployer.*must not list"
     ):
-        program("prod", {"controllers": {"enabled": True}, "cluster": viewers})
+        program("prod", {"controllers": {"enabled": True}, "cluster": {**RUNNER, **viewers}})

@@ -14,10 +14,10 @@ from components.base.config import SettingsError
 from components.controllers.settings import karpenter_support_problem
 from preflight.offline.analyzer import evaluate
 from tests.lookups import attached_policies, inline_policies, role_by_arn
-from tests.programs import EVERY_OPTION, program
+from tests.programs import EVERY_OPTION, RUNNER, program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-ON = {"controllers": {"enabled": True}}
+ON = {"controllers": {"enabled": True}, "cluster": RUNNER}
 
 
 @pytest.fixture(scope="module")
@@ -76,20 +76,26 @@ def test_releases_are_pinned_with_explicit_region_and_vpc(on):
 
 
 def test_chart_versions_come_from_settings_and_must_be_exact():
-    run = program("dev", {"controllers": {"enabled": True, "karpenterChartVersion": "1.12.0"}})
+    run = program(
+        "dev",
+        {"controllers": {"enabled": True, "karpenterChartVersion": "1.12.0"}, "cluster": RUNNER},
+    )
     assert releases(run)["karpenter"].inputs["version"] == "1.12.0"
     with pytest.raises(
         SettingsError, match=r"controllers.loadBalancerControllerChartVersion .*exact chart version"
     ):
         program(
-            "dev", {"controllers": {"enabled": True, "loadBalancerControllerChartVersion": "1.x"}}
+            "dev",
+            {
+                "controllers": {"enabled": True, "loadBalancerControllerChartVersion": "1.x"},
+                "cluster": RUNNER,
+            },
         )
 
 
 @pytest.mark.parametrize(
     "kubernetes, chart, refused",
     [
-        ("1.34", "1.8.2", None),
         ("1.35", "1.8.2", "Karpenter 1.8 supports up to 1.34; upgrade Karpenter first"),
         ("1.35", "1.9.0", None),
         ("1.36", "1.12.2", "Karpenter 1.12 supports up to 1.35"),
@@ -101,6 +107,7 @@ def test_karpenter_must_support_the_kubernetes_version(kubernetes, chart, refuse
     settings = {
         "kubernetesVersion": kubernetes,
         "controllers": {"enabled": True, "karpenterChartVersion": chart},
+        "cluster": RUNNER,
     }
     if refused is None:
         assert releases(program("dev", settings))["karpenter"].inputs["version"] == chart
@@ -243,7 +250,14 @@ def test_node_class_is_hardened_and_found_by_discovery_tags(on):
 def test_node_pool_limits_from_settings_and_consolidation():
     run = program(
         "dev",
-        {"controllers": {"enabled": True, "karpenterCpuLimit": 64, "karpenterMemoryLimitGib": 256}},
+        {
+            "controllers": {
+                "enabled": True,
+                "karpenterCpuLimit": 64,
+                "karpenterMemoryLimitGib": 256,
+            },
+            "cluster": RUNNER,
+        },
     )
     spec = custom_resource(run, "NodePool").inputs["spec"]
     assert spec["limits"] == {"cpu": 64, "memory": "256Gi"}
@@ -319,6 +333,7 @@ def test_auto_mode_gets_only_a_default_storage_class():
         {
             "compute": {"mode": "auto", "nodeGroups": None},
             "controllers": {"enabled": True, "karpenter": False, "loadBalancerController": False},
+            "cluster": RUNNER,
         },
     )
     [storage] = k8s_resources(run)
@@ -342,5 +357,5 @@ def test_eks_resources_of_the_controllers_wait_for_the_cluster(on):
 def test_the_policy_pack_passes_auto_mode_on_prod():
     auto = {"compute": {"mode": "auto", "nodeGroups": None}}
     controllers = {"enabled": True, "karpenter": False, "loadBalancerController": False}
-    run = program("prod", {**auto, "controllers": controllers})
+    run = program("prod", {**auto, "controllers": controllers, "cluster": RUNNER})
     assert evaluate(run.registrations, "policy/config/prod.json") == []

@@ -24,6 +24,7 @@ from components.controllers.settings import ControllerSettings
 from preflight.offline import mocked_aws
 from preflight.offline.mocked_aws import MockedCloud
 from preflight.offline.runner import run_program
+from tests.programs import RUNNER
 
 ACCOUNT = "123456789012"
 GET_ROLE = "aws:iam/getRole:getRole"
@@ -139,7 +140,7 @@ def test_an_iam_user_running_up_gets_the_access_entry(monkeypatch):
             "userId": "AIDA3EXAMPLEALICE0001",
         },
     )
-    run = run_program("prod", {"controllers": {"enabled": True}})
+    run = run_program("prod", {"controllers": {"enabled": True}, "cluster": RUNNER})
     [entry] = [
         e for e in run.of_type("aws:eks/accessEntry:AccessEntry") if e.name.endswith("-deployer")
     ]

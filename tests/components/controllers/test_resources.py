@@ -11,7 +11,7 @@ from components.base.config import SettingsError
 from components.base.context import AwsContext
 from components.controllers.iam import events_to_queue
 from components.stack.settings import load_settings
-from tests.programs import EVERY_OPTION, program
+from tests.programs import EVERY_OPTION, RUNNER, program
 
 QUEUE = "arn:aws:sqs:eu-west-1:111122223333:eks-platform-prod-karpenter"
 EVENTS = (
@@ -114,7 +114,7 @@ def test_each_interruption_rule_delivers_to_the_queue(on):
 
 def test_auto_mode_gets_an_encrypted_gp3_default_storage_class():
     controllers = {"enabled": True, "karpenter": False, "loadBalancerController": False}
-    run = program("dev", {**AUTO_MODE, "controllers": controllers})
+    run = program("dev", {**AUTO_MODE, "controllers": controllers, "cluster": RUNNER})
     storage_class = run.one("kubernetes:storage.k8s.io/v1:StorageClass")
     assert storage_class.name == "controllers-gp3"
     assert storage_class.inputs == {
@@ -134,7 +134,12 @@ def test_auto_mode_gets_an_encrypted_gp3_default_storage_class():
 
 
 def test_auto_mode_refuses_the_controllers_it_runs_itself():
-    raw = {"owner": "platform-team", **AUTO_MODE, "controllers": {"enabled": True}}
+    raw = {
+        "owner": "platform-team",
+        **AUTO_MODE,
+        "controllers": {"enabled": True},
+        "cluster": RUNNER,
+    }
     with pytest.raises(SettingsError) as error:
         load_settings(raw, "dev")
     assert error.value.problems == [

@@ -5,6 +5,7 @@ import pytest
 from components.addons.versions import controller_versions
 from components.base.config import SettingsError
 from components.stack.settings import load_settings
+from tests.programs import RUNNER
 
 BASE = {"owner": "platform-team"}
 
@@ -49,7 +50,7 @@ NOT_ON_1_35 = "1.8.0"
 
 def on_1_35(raw: dict):
     return load_settings(
-        {**BASE, "kubernetesVersion": "1.35", "controllers": raw}, "dev"
+        {**BASE, "kubernetesVersion": "1.35", "controllers": raw, "cluster": RUNNER}, "dev"
     ).controllers
 
 

@@ -109,16 +109,6 @@ def test_a_recorded_zone_the_region_no_longer_has_is_a_settings_error():
         program("dev", deployed=deployed)
 
 
-def test_fewer_zones_drop_the_last_recorded_ones():
-    deployed = program("dev").outputs[OUTPUT]
-    run = program(
-        "dev",
-        {"network": {"azCount": 2}, "allowDisruptiveChanges": ["network.availabilityZones"]},
-        deployed=deployed,
-    )
-    assert run.outputs["availabilityZones"] == EU[:2]
-
-
 def subnet_cidrs(run, tier):
     return {
         s.inputs["availabilityZone"]: s.inputs["cidrBlock"]
