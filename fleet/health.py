@@ -1,13 +1,14 @@
 """The health gate after a stack's `pulumi up`: the cluster, its node groups and its add-ons
 ACTIVE, and none of the stack's alarms in ALARM, for the wave's soak time. `observe` reads AWS
-(read-only calls: eks:DescribeCluster, eks:ListNodegroups, eks:DescribeNodegroup,
-eks:ListAddons, eks:DescribeAddon, cloudwatch:DescribeAlarms); `verdict` and `Soak` decide, as
+with read-only calls the deployer role already holds (eks:DescribeCluster,
+eks:DescribeNodegroup, eks:DescribeAddon, cloudwatch:DescribeAlarms: docs/ci/iam/), for the node
+groups and add-ons the stack's state holds (`stack_resources`); `verdict` and `Soak` decide, as
 pure functions of what was seen and when."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,37 +83,49 @@ class Soak:
         return "passed" if now - self.healthy_since >= self.minutes * 60 else None
 
 
-def _all(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
-    """Every item of a paginated list call (botocore's paginator follows nextToken)."""
-    pages = client.get_paginator(operation).paginate(**params)
-    return [item for page in pages for item in page[key]]
+NODE_GROUP, ADDON = "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon"
 
 
-def observe(eks: Any, cloudwatch: Any, cluster: str) -> Observation:
-    """What AWS says now about the cluster and its alarms. The stack names its alarms
-    `<cluster>-<alarm>` with the dimension ClusterName=<cluster> (components/monitoring):
-    both are required, so another cluster whose name starts the same is not read."""
+def stack_resources(deployment: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(node group names, add-on names) of a stack's state (`pulumi stack export`'s
+    `deployment`), without resources only waiting to be deleted."""
+    found: dict[str, list[str]] = {NODE_GROUP: [], ADDON: []}
+    for resource in deployment.get("resources") or []:
+        outputs = resource.get("outputs") or {}
+        if resource.get("delete") or resource.get("type") not in found:
+            continue
+        name = outputs.get("nodeGroupName" if resource["type"] == NODE_GROUP else "addonName")
+        if name:
+            found[resource["type"]].append(str(name))
+    return sorted(found[NODE_GROUP]), sorted(found[ADDON])
+
+
+def observe(
+    eks: Any, cloudwatch: Any, cluster: str, nodegroups: Sequence[str], addons: Sequence[str]
+) -> Observation:
+    """What AWS says now about the cluster, these node groups and add-ons, and the stack's
+    alarms. The stack names its alarms `<cluster>-<alarm>` with the dimension
+    ClusterName=<cluster> (components/monitoring): both are required, so another cluster whose
+    name starts the same is not read."""
     status = eks.describe_cluster(name=cluster)["cluster"]["status"]
-    nodegroups = {
+    groups = {
         name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]["status"]
-        for name in _all(eks, "list_nodegroups", "nodegroups", clusterName=cluster)
+        for name in nodegroups
     }
-    addons = {
+    found = {
         name: eks.describe_addon(clusterName=cluster, addonName=name)["addon"]["status"]
-        for name in _all(eks, "list_addons", "addons", clusterName=cluster)
+        for name in addons
     }
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(
+        AlarmNamePrefix=f"{cluster}-", AlarmTypes=["MetricAlarm"]
+    )
     alarms = {
         alarm["AlarmName"]: alarm["StateValue"]
-        for alarm in _all(
-            cloudwatch,
-            "describe_alarms",
-            "MetricAlarms",
-            AlarmNamePrefix=f"{cluster}-",
-            AlarmTypes=["MetricAlarm"],
-        )
+        for page in pages
+        for alarm in page["MetricAlarms"]
         if {"Name": "ClusterName", "Value": cluster} in alarm.get("Dimensions", [])
     }
-    return Observation(status, nodegroups, addons, alarms)
+    return Observation(status, groups, found, alarms)
 
 
 def gate(

@@ -6,9 +6,9 @@
                          where this checkout has it (0 ready; anything else stops the rollout)
   up --stack S [--pulumi-stack NAME]
                          `pulumi up --refresh` with the policy pack, through the Automation API;
-                         writes `cluster-name` to $GITHUB_OUTPUT and the versions it runs to
-                         $GITHUB_STEP_SUMMARY
-  gate --stack S --cluster NAME
+                         writes `cluster-name`, `nodegroups`, `addons` (its state's) to
+                         $GITHUB_OUTPUT and the versions it runs to $GITHUB_STEP_SUMMARY
+  gate --stack S --cluster NAME --nodegroups JSON --addons JSON
                          the health gate for the wave's soak time (boto3, read-only)
   summary                which stack runs which versions after the run (env NEEDS: the
                          workflow's `needs` as JSON), to $GITHUB_STEP_SUMMARY
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import waves as planning
+from fleet.health import stack_resources
 from fleet.inventory import ROOT, InventoryError, load_inventory
 
 ONLINE_FLAG = "--online"
@@ -58,11 +59,13 @@ def readiness(stack: str, run: Run = _run) -> tuple[bool, str]:
     return done.returncode == 0, f"{stack}: {state}"
 
 
-def pulumi_up(stack: str, pulumi_stack: str, message: str, work_dir: Path = ROOT) -> dict[str, Any]:
+def pulumi_up(
+    stack: str, pulumi_stack: str, message: str, work_dir: Path = ROOT
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """`pulumi up --refresh` of the stack with the policy pack and the stack's pack config,
-    through the Automation API (which drives the `pulumi` CLI on PATH); the stack outputs.
-    The program reads the last deployment's record from EKS_PLATFORM_DEPLOYED, as with
-    deploy-stack.yml."""
+    through the Automation API (which drives the `pulumi` CLI on PATH): the stack outputs and
+    its state afterwards (`pulumi stack export`). The program reads the last deployment's
+    record from EKS_PLATFORM_DEPLOYED, as with deploy-stack.yml."""
     from pulumi import automation
 
     selected = automation.select_stack(stack_name=pulumi_stack, work_dir=str(work_dir))
@@ -73,7 +76,8 @@ def pulumi_up(stack: str, pulumi_stack: str, message: str, work_dir: Path = ROOT
         message=message,
         on_output=print,
     )
-    return {name: output.value for name, output in result.outputs.items()}
+    state = selected.export_stack().deployment or {}
+    return {name: output.value for name, output in result.outputs.items()}, state
 
 
 def versions_row(stack: str, wave: int, outputs: Mapping[str, Any]) -> str:
@@ -146,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack")
     parser.add_argument("--pulumi-stack", help="default: the stack (with PULUMI_ORG: org/stack)")
     parser.add_argument("--cluster", help="the cluster to watch (the stack output clusterName)")
+    parser.add_argument("--nodegroups", default="[]", help="its node groups (JSON list)")
+    parser.add_argument("--addons", default="[]", help="its add-ons (JSON list)")
     args = parser.parse_args(argv)
     try:
         inventory = load_inventory()
@@ -174,8 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if proceed else 1
     if args.command == "up":
         message = f"fleet {os.environ.get('GITHUB_SHA', 'local')}"
-        outputs = pulumi_up(entry.stack, args.pulumi_stack or entry.stack, message)
+        outputs, state = pulumi_up(entry.stack, args.pulumi_stack or entry.stack, message)
+        nodegroups, addons = stack_resources(state)
         _append("GITHUB_OUTPUT", f"cluster-name={outputs.get('clusterName', '')}")
+        _append("GITHUB_OUTPUT", f"nodegroups={json.dumps(nodegroups)}")
+        _append("GITHUB_OUTPUT", f"addons={json.dumps(addons)}")
         _append(
             "GITHUB_STEP_SUMMARY", f"{TABLE_HEAD}\n{versions_row(entry.stack, entry.wave, outputs)}"
         )
@@ -188,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     eks, cloudwatch = (boto3.client(s, region_name=entry.region) for s in ("eks", "cloudwatch"))
     minutes = inventory.gates(entry.wave).soak_minutes
-    passed, last = gate(lambda: observe(eks, cloudwatch, args.cluster), minutes)
+    nodegroups, addons = json.loads(args.nodegroups), json.loads(args.addons)
+    passed, last = gate(lambda: observe(eks, cloudwatch, args.cluster, nodegroups, addons), minutes)
     state = "healthy" if passed else f"unhealthy: {'; '.join(last.reasons)}"
     _append("GITHUB_STEP_SUMMARY", f"\nHealth gate ({minutes} min soak): {state}")
     if not passed:

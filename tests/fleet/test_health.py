@@ -9,7 +9,18 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from fleet.health import ACTIVE, ALARM, SETTLING, Observation, Soak, Verdict, gate, observe, verdict
+from fleet.health import (
+    ACTIVE,
+    ALARM,
+    SETTLING,
+    Observation,
+    Soak,
+    Verdict,
+    gate,
+    observe,
+    stack_resources,
+    verdict,
+)
 
 HEALTHY = Observation(
     "ACTIVE",
@@ -142,17 +153,30 @@ def alarm(name: str, state: str, cluster: str) -> dict:
     }
 
 
+def test_the_node_groups_and_add_ons_are_the_stack_state_s() -> None:
+    state = {
+        "resources": [
+            {"type": "aws:eks/cluster:Cluster", "outputs": {"name": "c"}},
+            {"type": "aws:eks/nodeGroup:NodeGroup", "outputs": {"nodeGroupName": "system-b2c"}},
+            # the old group of a replacement, deleted at the end of the update that failed
+            {
+                "type": "aws:eks/nodeGroup:NodeGroup",
+                "delete": True,
+                "outputs": {"nodeGroupName": "system-a1b"},
+            },
+            {"type": "aws:eks/addon:Addon", "outputs": {"addonName": "vpc-cni"}},
+            {"type": "aws:eks/addon:Addon", "outputs": {"addonName": "coredns"}},
+        ]
+    }
+    assert stack_resources(state) == (["system-b2c"], ["coredns", "vpc-cni"])
+    assert stack_resources({}) == ([], [])
+
+
 def test_observe_asks_aws_with_read_only_calls_and_follows_pages() -> None:
     eks, cloudwatch = clients()
     with Stubber(eks) as e, Stubber(cloudwatch) as c:
         e.add_response(
             "describe_cluster", {"cluster": {"name": "c", "status": "ACTIVE"}}, {"name": "c"}
-        )
-        e.add_response(
-            "list_nodegroups", {"nodegroups": ["system"], "nextToken": "t"}, {"clusterName": "c"}
-        )
-        e.add_response(
-            "list_nodegroups", {"nodegroups": ["general"]}, {"clusterName": "c", "nextToken": "t"}
         )
         for name, status in (("system", "ACTIVE"), ("general", "UPDATING")):
             e.add_response(
@@ -160,7 +184,6 @@ def test_observe_asks_aws_with_read_only_calls_and_follows_pages() -> None:
                 {"nodegroup": {"nodegroupName": name, "status": status}},
                 {"clusterName": "c", "nodegroupName": name},
             )
-        e.add_response("list_addons", {"addons": ["coredns"]}, {"clusterName": "c"})
         e.add_response(
             "describe_addon",
             {"addon": {"addonName": "coredns", "status": "DEGRADED"}},
@@ -183,7 +206,7 @@ def test_observe_asks_aws_with_read_only_calls_and_follows_pages() -> None:
             {"MetricAlarms": [alarm("c-pending-pods", "OK", "c")]},
             {"AlarmNamePrefix": "c-", "AlarmTypes": ["MetricAlarm"], "NextToken": "n"},
         )
-        seen = observe(eks, cloudwatch, "c")
+        seen = observe(eks, cloudwatch, "c", ["system", "general"], ["coredns"])
         e.assert_no_pending_responses()
         c.assert_no_pending_responses()
     assert seen == Observation(

@@ -34,6 +34,11 @@ STUB = textwrap.dedent(
             "deployment": {{"versions": {{"controlPlane": "1.35", "nodes": "1.35", "table": "1.35"}}}},
             "addonVersions": {{"coredns": "v1.14.3-eksbuild.3"}},
         }}))
+    elif words[:2] == ["stack", "export"]:
+        print(json.dumps({{"version": 3, "deployment": {{"resources": [
+            {{"type": "aws:eks/nodeGroup:NodeGroup", "outputs": {{"nodeGroupName": "system-1"}}}},
+            {{"type": "aws:eks/addon:Addon", "outputs": {{"addonName": "coredns"}}}},
+        ]}}}}))
     elif words[:2] == ["stack", "history"]:
         print(json.dumps([{{
             "kind": "update", "result": "succeeded", "message": "fleet", "version": 8,
@@ -59,7 +64,7 @@ def stub_pulumi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_up_runs_the_cli_with_the_policy_pack_and_refresh(stub_pulumi: Path) -> None:
-    outputs = job.pulumi_up("dev", "my-org/dev", "fleet abc123")
+    outputs, state = job.pulumi_up("dev", "my-org/dev", "fleet abc123")
     commands = [json.loads(line) for line in stub_pulumi.read_text().splitlines()]
     assert commands == [
         ["version"],
@@ -104,7 +109,9 @@ def test_up_runs_the_cli_with_the_policy_pack_and_refresh(stub_pulumi: Path) -> 
             "--stack",
             "my-org/dev",
         ],
+        ["--non-interactive", "stack", "export", "--show-secrets", "--stack", "my-org/dev"],
     ]
+    assert len(state["resources"]) == 2
     assert outputs["clusterName"] == "eks-platform-dev"
     assert job.versions_row("dev", 1, outputs) == (
         "| dev | 1 | updated | 1.35 | 1.35 | coredns v1.14.3-eksbuild.3 |"
@@ -118,7 +125,11 @@ def test_the_up_step_writes_the_cluster_and_the_versions_for_github(
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert job.main(["up", "--stack", "dev"]) == 0
-    assert output.read_text() == "cluster-name=eks-platform-dev\n"
+    assert output.read_text().splitlines() == [
+        "cluster-name=eks-platform-dev",
+        'nodegroups=["system-1"]',
+        'addons=["coredns"]',
+    ]
     assert summary.read_text().splitlines()[-1] == (
         "| dev | 1 | updated | 1.35 | 1.35 | coredns v1.14.3-eksbuild.3 |"
     )

@@ -120,7 +120,11 @@ def test_each_stack_is_checked_then_ready_then_updated_then_gated() -> None:
     )
     up = steps[order[5]]
     assert up["id"] == "up" and '--pulumi-stack "$STACK_NAME"' in up["run"]
-    assert steps[order[6]]["env"] == {"CLUSTER": "${{ steps.up.outputs.cluster-name }}"}
+    assert steps[order[6]]["env"] == {
+        "CLUSTER": "${{ steps.up.outputs.cluster-name }}",
+        "NODEGROUPS": "${{ steps.up.outputs.nodegroups }}",
+        "ADDONS": "${{ steps.up.outputs.addons }}",
+    }
 
 
 def test_the_summary_runs_after_every_wave_whatever_happened() -> None:
