@@ -27,6 +27,7 @@ FLOORS = [
     {"__main__"},
     {"preflight.offline"},
     {"preflight"},
+    {"fleet"},
     {"benchmarks"},
 ]
 MAY_IMPORT = {part: set().union(*FLOORS[:i]) for i, floor in enumerate(FLOORS) for part in floor}
@@ -44,6 +45,8 @@ TOP_LEVEL = {
     "requirements.txt",
     # beside the card: more stacks, what a user runs, the docs, the tooling's own files
     "preflight",
+    "fleet",
+    "fleet.yaml",
     "scripts",
     "benchmarks",
     "docs",
