@@ -22,7 +22,7 @@ zones = availability_zones(settings.network, previous.availability_zones if prev
 deployer = deployer_principal(settings.controllers, aws, settings.cluster.viewer_principal_arns)
 # Refuses what EKS would reject or what would destroy what the stack holds, all at once.
 deployment = guarded_deployment(settings, zones, deployer, previous)
-versions = deployment.running  # control plane, node groups, version table (a rollback differs)
+versions = deployment.running  # what the control plane and node groups run (a rollback differs)
 stack = settings.context(aws)  # what every component shares: names, tags, retention, AWS
 
 network = Network("network", settings.network, zones, stack)
@@ -31,6 +31,7 @@ cluster = Cluster(
     settings.cluster,
     network,
     stack,
+    kubernetes_version=settings.kubernetes_version,
     versions=versions,
     compute=settings.compute,
     addons=settings.addons,

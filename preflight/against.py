@@ -13,7 +13,7 @@ import sys
 import tarfile
 import tempfile
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,17 +139,19 @@ def change_review(
         stack_config(stack)  # a stack the working tree lacks is bad input, before waiting
         deployed = snapshot.result()
         record = deployed.outputs.get(OUTPUT)
+        guard: list[str] = []
         try:
             run = run_program(stack, overrides, deployed=record)
         except RefusedChanges as refused:
+            guard = refused.problems
             try:
                 run = run_program(stack, overrides)
             except SettingsError as unshowable:  # e.g. a version no new stack may start on
-                return _refused_only(deployed, stack, refused.problems, str(unshowable))
+                return _refused_only(deployed, stack, guard, str(unshowable))
     except (FileNotFoundError, SettingsError) as error:
         snapshot.cancel()
         raise BadInput(str(error)) from None
-    return compare(deployed, run)
+    return compare(deployed, run, guard=guard)
 
 
 def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) -> dict[str, Any]:
@@ -172,8 +174,11 @@ def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) 
     }
 
 
-def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -> dict[str, Any]:
-    """What `pulumi up` of `run` does to the stack as `deployed` left it."""
+def compare(
+    deployed: Deployed, run: ProgramRun, today: dt.date | None = None, guard: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What `pulumi up` of `run` does to the stack as `deployed` left it; `guard`: what the
+    program's own guard refused when it ran with the record."""
     warnings = list(deployed.warnings)
     settings = project_config(run.config)
     allowed = tuple(settings.get("allowDisruptiveChanges") or ())
@@ -187,6 +192,7 @@ def compare(deployed: Deployed, run: ProgramRun, today: dt.date | None = None) -
             f"the program at {deployed.ref} records no `{OUTPUT}` output: settings transitions "
             "(AZs, subnet sizes, Kubernetes version, compute mode) are not checked"
         )
+    refused = list(dict.fromkeys([*guard, *refused]))  # (the guard says the rules' ones too)
     before_cost = estimate_cost(deployed.registrations) if deployed.registrations else None
     after_cost = estimate_cost(run.registrations)
     cost_before = before_cost.monthly_usd if before_cost else 0.0

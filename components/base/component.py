@@ -117,8 +117,12 @@ class PlatformComponent(pulumi.ComponentResource):
             tags={**stack.tags, "Name": stack.key_alias(alias_purpose).removeprefix("alias/")},
             opts=self._child(protect=True, retain_on_delete=stack.retain_logs_on_destroy),
         )
+        # A kept key keeps its alias: that is how one finds it again.
         aws.kms.Alias(
-            name, name=stack.key_alias(alias_purpose), target_key_id=key.key_id, opts=self._child()
+            name,
+            name=stack.key_alias(alias_purpose),
+            target_key_id=key.key_id,
+            opts=self._child(retain_on_delete=stack.retain_logs_on_destroy),
         )
         return key
 

@@ -4,7 +4,6 @@ node role its compute uses, and the add-ons that must run before any node boots.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -27,7 +26,7 @@ from components.base.iam import (
 from components.cluster import iam
 from components.cluster.kubeconfig import kubeconfig
 from components.cluster.settings import ClusterSettings, EndpointAccessSettings
-from components.cluster.versions import past_standard_support
+from components.cluster.versions import past_standard_support, utc_today
 from components.network.component import Network
 
 
@@ -42,7 +41,7 @@ class KubernetesVersions(Protocol):
     def nodes(self) -> str: ...
 
     @property
-    def table(self) -> str: ...  # the version-table row add-ons (and charts) come from
+    def rolls_back(self) -> bool: ...  # the control plane goes down a minor in this update
 
 
 class ComputeMode(Protocol):
@@ -70,6 +69,7 @@ class Cluster(PlatformComponent):
         network: Network,
         stack: StackContext,
         *,
+        kubernetes_version: str,
         versions: KubernetesVersions,
         compute: ComputeMode,
         addons: AddonSettings,
@@ -169,7 +169,13 @@ class Cluster(PlatformComponent):
                 # after such an upgrade needs the EXTENDED policy). The version is left alone
                 # until the setting moves on (the settings warn with the version to set).
                 ignore_changes=["version"]
-                if past_standard_support(versions.control_plane, dt.date.today())
+                if past_standard_support(versions.control_plane, utc_today())
+                else None,
+                # EKS rolls Auto Mode's nodes back before the control plane, honouring their
+                # disruption budgets: up to 12 hours by default, where the provider waits 60
+                # minutes for a cluster update (rollback-automode.html, "IaC timeout conflicts").
+                custom_timeouts=pulumi.CustomTimeouts(update="12h")
+                if auto and versions.rolls_back
                 else None,
             ),
         )
@@ -202,7 +208,7 @@ class Cluster(PlatformComponent):
 
         self.addon_target = AddonTarget(
             cluster_name=cluster.name,
-            kubernetes_version=versions.table,
+            kubernetes_version=kubernetes_version,
             auto_mode=auto,
             oidc_provider_arn=oidc.arn,
             oidc_issuer_url=issuer_url,

@@ -21,6 +21,13 @@ PRIVATE_RANGES = tuple(
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
 
 
+def refuse_repeats(check: Check, key: str, values: tuple[str, ...]) -> None:
+    """Each list entry becomes a resource named after it: a repeat would be two resources of
+    one name, which the engine refuses (duplicate URN) after the plan was shown."""
+    if repeated := sorted({v for v in values if values.count(v) > 1}):
+        check.fail(key, list(values), f"a list without repeats ({repeated} repeat)")
+
+
 def networks(
     check: Check, key: str, cidrs: tuple[str, ...]
 ) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
@@ -61,6 +68,8 @@ class EndpointAccessSettings:
         return bool(self.security_group_ids or self.cidrs)
 
     def checked(self, check: Check) -> EndpointAccessSettings:
+        refuse_repeats(check, "securityGroupIds", self.security_group_ids)
+        refuse_repeats(check, "cidrs", self.cidrs)
         if bad := [g for g in self.security_group_ids if not SECURITY_GROUP_ID.match(g)]:
             check.fail(
                 "securityGroupIds",
@@ -152,6 +161,7 @@ class ClusterSettings:
             ("adminPrincipalArns", self.admin_principal_arns),
             ("viewerPrincipalArns", self.viewer_principal_arns),
         ):
+            refuse_repeats(check, key, arns)
             if bad := [a for a in arns if not PRINCIPAL_ARN.match(a)]:
                 check.fail(
                     key,

@@ -127,6 +127,11 @@ def support_status(version: str, today: dt.date) -> SupportStatus:
     )
 
 
+def utc_today() -> dt.date:
+    """Today as EKS counts support dates (UTC), whatever the runner's time zone."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def past_standard_support(version: str, today: dt.date) -> bool:
     """Whether EKS standard support of `version` has ended on `today` (the end date included);
     False for a version the table does not know (validation refuses those)."""

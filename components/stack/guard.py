@@ -20,13 +20,14 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.base.config import PROJECT, SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
-from components.cluster.versions import refuse_for_new_stack
+from components.cluster.versions import refuse_for_new_stack, utc_today
 from components.stack.record import OUTPUT, Deployment, node_role_label
 from components.stack.rules import refusals
 from components.stack.settings import Settings
 from components.stack.upgrade import plan_versions
 
 SELF_REFERENCE = "last-deployment"  # the StackReference's logical name
+NO_RECORD = "new"  # EKS_PLATFORM_DEPLOYED's value that says: no record, on purpose
 
 
 class RefusedChanges(SettingsError):
@@ -36,14 +37,37 @@ class RefusedChanges(SettingsError):
         super().__init__(problems, title="refused changes to the deployed stack")
 
 
-def own_record() -> Any:
-    """The stack's own `deployment` output from its last update (None for a new stack), read
-    through a StackReference to itself, synchronously: the guard must decide before any resource
-    is registered (the SDK's own synchronous invokes wait the same way)."""
+def own_outputs(*names: str) -> dict[str, Any]:
+    """The stack's own outputs `names` from its last update (absent ones left out), read through
+    a StackReference to itself, synchronously: the guard must decide before any resource is
+    registered (the SDK's own synchronous invokes wait the same way)."""
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     reference = pulumi.StackReference(SELF_REFERENCE, stack_name=stack)
-    details = _sync_await(reference.get_output_details(OUTPUT))
-    return details.value if details.value is not None else details.secret_value
+    found = {}
+    for name in names:
+        details = _sync_await(reference.get_output_details(name))
+        value = details.value if details.value is not None else details.secret_value
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def own_record() -> Any:
+    """The stack's own record; None for a stack never deployed. A stack that was deployed (it has
+    a cluster) but holds no record is refused: guessing would be unguarded, and would pick the
+    node role of a new stack (an Auto Mode stack moved from node groups runs another)."""
+    outputs = own_outputs(OUTPUT, "clusterName")
+    if OUTPUT not in outputs and "clusterName" in outputs:
+        raise SettingsError(
+            [
+                f"the stack has a cluster ({outputs['clusterName']}) but no `{OUTPUT}` output to "
+                "guard this update with (deployed by a version of this program that wrote none, "
+                "or its last update stopped before): check the change with `./scripts/preflight "
+                f"<stack> --against <the commit deployed>`, then run `pulumi up` once with "
+                f"{DEPLOYED_ENVIRONMENT}={NO_RECORD} (unguarded) to write it"
+            ]
+        )
+    return outputs.get(OUTPUT)
 
 
 def last_deployment(
@@ -51,6 +75,8 @@ def last_deployment(
 ) -> Deployment | None:
     """The record of the last `pulumi up` of this stack, or None for a stack never deployed."""
     text = environ.get(DEPLOYED_ENVIRONMENT, "").strip()
+    if text == NO_RECORD:
+        return None
     if text:
         source = DEPLOYED_ENVIRONMENT
         try:
@@ -81,7 +107,7 @@ def guarded_deployment(
 ) -> Deployment:
     """This update's record; a SettingsError listing every refused change from `previous`, and
     the update's notes (a rollback step) in the Pulumi log."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     allowed = settings.allow_disruptive_changes
     plan = plan_versions(
         previous.running if previous else None,
@@ -97,8 +123,27 @@ def guarded_deployment(
         # one must not start there.
         if problem := refuse_for_new_stack(settings.kubernetes_version, today):
             raise SettingsError([f"{PROJECT}:{problem}"])
-    elif found := refusals(previous, deployment, allowed, today):
+    elif found := refusals(previous, deployment, allowed, today) + _karpenter_rollback(
+        settings, previous
+    ):
         raise RefusedChanges(found)
     for note in plan.notes:
         pulumi.log.warn(note)
     return deployment
+
+
+def _karpenter_rollback(settings: Settings, previous: Deployment) -> list[str]:
+    """Karpenter's nodes follow the control plane's version (drift) and run its kubelet: during a
+    rollback they stay on the newer one, which EKS's rollback readiness (kubelet version skew)
+    blocks (rollback-cluster.html: self-managed nodes are "your responsibility")."""
+    before, after = previous.running.control_plane, settings.kubernetes_version
+    rollback = int(after.split(".")[1]) < int(before.split(".")[1])
+    if not (rollback and settings.controllers.enabled and settings.controllers.karpenter):
+        return []
+    return [
+        f"{PROJECT}:kubernetesVersion: {before} -> {after}: Karpenter's nodes run the control "
+        f"plane's kubelet ({before}) and would block the rollback (EKS rollback readiness: "
+        "kubelet version skew). Take them off first: set controllers.karpenter to false for the "
+        "rollback (its NodePool goes first and Karpenter drains its nodes), roll back, then turn "
+        "it on again"
+    ]

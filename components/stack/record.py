@@ -50,7 +50,7 @@ class Deployment:
     def running(self) -> Versions:
         """The versions EKS runs after this deployment."""
         k = self.kubernetes_version
-        return self.versions or Versions(k, k, k)
+        return self.versions or Versions(k, k)
 
     @classmethod
     def of(
@@ -93,7 +93,6 @@ class Deployment:
             "versions": {
                 "controlPlane": v.control_plane,
                 "nodes": v.nodes,
-                "table": v.table,
                 # (absent when none: a null in a map may not survive a stack output)
                 **(
                     {"upgrade": {"from": v.upgrade.from_version, "on": v.upgrade.on.isoformat()}}
@@ -131,12 +130,11 @@ def _versions(data: Mapping[str, Any] | None, kubernetes: str) -> Versions:
     """The running versions; a record from before they were recorded ran the setting everywhere
     and says nothing of its last upgrade."""
     if data is None:
-        return Versions(kubernetes, kubernetes, kubernetes, None, upgrade_known=False)
+        return Versions(kubernetes, kubernetes, None, upgrade_known=False)
     upgrade = data.get("upgrade")
     return Versions(
         control_plane=str(data["controlPlane"]),
         nodes=str(data["nodes"]),
-        table=str(data["table"]),
         upgrade=Upgrade(str(upgrade["from"]), dt.date.fromisoformat(upgrade["on"]))
         if upgrade
         else None,

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Collection
 
 from components.base.config import PROJECT
+from components.cluster.versions import utc_today
 from components.stack.record import Deployment
 from components.stack.settings import DISRUPTIVE_CHANGES
 from components.stack.upgrade import plan_versions
@@ -35,7 +36,7 @@ def refusals(
         previous.running,
         current.kubernetes_version,
         allowed,
-        today or dt.date.today(),
+        today or utc_today(),
         managed_nodes=current.compute_mode == "managed",
     )
     found = [

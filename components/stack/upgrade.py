@@ -1,6 +1,7 @@
-"""How a change of `kubernetesVersion` reaches a deployed cluster: what the control plane, the
-managed node groups and the version table (add-on versions, chart versions) are set to in this
-`pulumi up`, and what EKS would refuse. Pure: the last record and the settings in, a plan out.
+"""How a change of `kubernetesVersion` reaches a deployed cluster: what the control plane and the
+managed node groups are set to in this `pulumi up`, and what EKS would refuse. Add-ons and the
+controllers' charts always take the setting's row of the version table. Pure: the last record
+and the settings in, a plan out.
 
 EKS's rules (Amazon EKS User Guide, read 2026-12-06):
 - Up: "Update one minor version at a time" ("Update existing cluster to new Kubernetes version",
@@ -11,14 +12,16 @@ EKS's rules (Amazon EKS User Guide, read 2026-12-06):
   within 7 days of the upgrade completing", only a cluster that "must have been upgraded" in
   place; "Managed Node Groups. You must roll back these separately using the
   UpdateNodegroupVersion API", before the control plane (its readiness insights check the
-  kubelet skew); "EKS add-ons. Add-on versions remain unchanged"; a target version in extended
+  kubelet skew); EKS leaves add-ons as they are, so "If you have add-ons running versions
+  incompatible with the previous Kubernetes version, downgrade them" first (kube-proxy must not
+  be newer than the API server: Kubernetes version-skew policy); a target version in extended
   support needs the EXTENDED upgrade policy first; EKS Auto Mode rolls its own nodes back before
   the control plane (https://docs.aws.amazon.com/eks/latest/userguide/rollback-automode.html).
 
 A rollback therefore takes two `pulumi up`s with managed node groups (Pulumi updates the
 cluster before what depends on it, so one update cannot put the node groups first): the first
-rolls the node groups back with the control plane kept, the second rolls the control plane
-back. Add-ons and charts keep the version-table row they run (never an add-on downgrade)."""
+rolls the node groups and the add-ons back with the control plane kept, the second rolls the
+control plane back."""
 
 from __future__ import annotations
 
@@ -44,13 +47,13 @@ class Upgrade:
 
 @dataclass(frozen=True)
 class Versions:
-    """What one deployment runs: the versions sent to EKS and the version-table row in use."""
+    """What one deployment sends to EKS."""
 
     control_plane: str
     nodes: str  # the managed node groups'
-    table: str  # the row of components/addons/versions.json add-ons and charts come from
     upgrade: Upgrade | None = None  # None: none known (a new cluster, or after a rollback)
     upgrade_known: bool = True  # False for records written before upgrades were recorded
+    rolls_back: bool = False  # this update sends the control plane down a minor (not recorded)
 
 
 @dataclass(frozen=True)
@@ -76,14 +79,13 @@ def plan_versions(
 ) -> Plan:
     """The versions of this update, going from `previous` (None: a new stack) to `desired`."""
     if previous is None:
-        return Plan(Versions(desired, desired, desired))
+        return Plan(Versions(desired, desired))
     current, nodes = previous.control_plane, previous.nodes
-    table = max(previous.table, desired, key=minor)  # add-ons never move to an older row
     step = minor(desired) - minor(current)
     if step == 0:
         # Settled, or a rollback abandoned after its first step: the node groups catch up.
         return Plan(
-            Versions(current, desired, table, previous.upgrade, previous.upgrade_known),
+            Versions(current, desired, previous.upgrade, previous.upgrade_known),
             notes=(f"node groups back to {desired} with the control plane",)
             if nodes != desired
             else (),
@@ -96,7 +98,7 @@ def plan_versions(
                 f"the node groups run {nodes} (a rollback half done): finish it first (set "
                 f"{current} again, or go on to {nodes}), then upgrade",
             )
-        return Plan(Versions(desired, desired, table, Upgrade(current, today)))
+        return Plan(Versions(desired, desired, Upgrade(current, today)))
     if step > 1:
         return _refuse(
             current,
@@ -159,20 +161,21 @@ def _rollback(
     )
     if managed and previous.nodes == current:
         return Plan(
-            Versions(current, desired, previous.table, upgrade, previous.upgrade_known),
+            Versions(current, desired, upgrade, previous.upgrade_known),
             notes=(
-                f"rollback step 1 of 2: the node groups go back to {desired}, the control plane "
-                f"stays at {current} (EKS wants node groups first). Run `pulumi up` again with "
-                "the same settings to roll the control plane back",
+                f"rollback step 1 of 2: the node groups and the add-ons go back to {desired}, "
+                f"the control plane stays at {current} (EKS wants them first). Run `pulumi up` "
+                "again with the same settings to roll the control plane back",
                 *unknown,
             ),
         )
     return Plan(
-        Versions(desired, desired, previous.table, None, True),
+        Versions(desired, desired, None, True, rolls_back=True),
         notes=(
             f"rollback{' step 2 of 2' if managed else ''}: the control plane goes back to "
-            f"{desired}; add-ons and charts keep their versions (EKS does not roll them back). "
-            f'Remove "{KEY}" from {PROJECT}:allowDisruptiveChanges afterwards',
+            f"{desired}"
+            + ("" if managed else ", EKS's Auto Mode nodes and the add-ons with it")
+            + f'. Remove "{KEY}" from {PROJECT}:allowDisruptiveChanges afterwards',
             *unknown,
         ),
     )

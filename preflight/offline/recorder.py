@@ -39,6 +39,7 @@ class Registration:
     delete_before_replace: bool = False
     replace_on_changes: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # URNs this resource had before (the engine moves their state)
+    custom_timeouts: dict[str, str] | None = None  # create/update/delete, as the options set them
 
 
 def urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
@@ -135,6 +136,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 replace_on_changes=tuple(request.replaceOnChanges),
                 aliases=alias_urns(request, self.stack, self.project),
+                custom_timeouts={
+                    k: v
+                    for k in ("create", "update", "delete")
+                    if (v := getattr(request.customTimeouts, k, ""))
+                }
+                or None,
             )
         )
         return response

@@ -109,6 +109,7 @@ def run_program(
     deployed: Mapping[str, Any] | None = None,
     zone_states: Mapping[str, str] | None = None,
     project_dir: Path = ROOT,
+    last_outputs: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
     """Run `project_dir`/__main__.py for `stack` against the mocked cloud.
 
@@ -116,7 +117,8 @@ def run_program(
     "namespace:key" keys); objects are merged into the stack file's objects (a None value
     removes the key). `deployed` is the last deployment's `deployment` output, which the program
     reads from its own stack (None: a stack never deployed); `zone_states` changes AWS's AZ
-    answer. Exceptions the program raises (such as a SettingsError) propagate; a missing
+    answer; `last_outputs`, all the stack's outputs of its last update, when a test needs more
+    than the record. Exceptions the program raises (such as a SettingsError) propagate; a missing
     `aws:region`, or one outside the commercial partition, is a RegionError.
     """
     config = stack_config(stack, project_dir)
@@ -130,8 +132,10 @@ def run_program(
     if problem := region_problem(config.get("aws:region")):
         raise RegionError(problem)
     cloud = MockedCloud(config["aws:region"], zone_states=zone_states)
-    last_outputs = {DEPLOYMENT_OUTPUT: dict(deployed)} if deployed is not None else {}
-    monitor = RecordingMonitor(cloud, stack, PROJECT, last_outputs)
+    outputs = dict(last_outputs or {})
+    if deployed is not None:
+        outputs[DEPLOYMENT_OUTPUT] = dict(deployed)
+    monitor = RecordingMonitor(cloud, stack, PROJECT, outputs)
     log = _LogCollector()
     logger = logging.getLogger(f"offline.{stack}")
     logger.handlers = [log]

@@ -28,6 +28,9 @@ def test_the_stack_decides_what_a_destroy_keeps(stack):
     # Keys follow the log groups: kept with them, else scheduled for deletion with the stack.
     for key in run.of_type("aws:kms/key:Key"):
         assert key.protect and key.retain_on_delete is RETAINED_AFTER_DESTROY[stack], key.name
+    # ... and a kept key keeps the alias it is found by.
+    for alias in run.of_type("aws:kms/alias:Alias"):
+        assert alias.retain_on_delete is RETAINED_AFTER_DESTROY[stack], alias.name
 
 
 def test_log_groups_are_retained_unless_a_stack_says_otherwise():

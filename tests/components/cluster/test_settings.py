@@ -104,3 +104,20 @@ def test_endpoint_access_refuses_what_is_not_an_id_or_a_private_network(raw, key
 def test_force_upgrade_is_off_unless_asked():
     assert cluster({}).force_upgrade is False
     assert cluster({"forceUpgrade": True}).force_upgrade is True
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"endpointAccess": {"cidrs": ["10.99.0.0/24", "10.99.0.0/24"]}}, "endpointAccess.cidrs"),
+        (
+            {"endpointAccess": {"securityGroupIds": ["sg-01234567", "sg-01234567"]}},
+            "endpointAccess.securityGroupIds",
+        ),
+        ({"adminPrincipalArns": [ADMIN, ADMIN]}, "adminPrincipalArns"),
+    ],
+)
+def test_a_repeated_entry_is_refused_before_it_becomes_two_resources_of_one_name(raw, key):
+    [problem] = problems(raw)
+    assert problem.startswith(f"eks-platform:cluster.{key} = ")
+    assert "a list without repeats" in problem

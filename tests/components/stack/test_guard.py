@@ -15,7 +15,7 @@ from components.stack.guard import last_deployment
 from components.stack.record import OUTPUT, Deployment
 from components.stack.upgrade import Upgrade, Versions
 from preflight.offline.runner import run_program
-from tests.programs import program
+from tests.programs import RUNNER, program
 
 # What a record looked like before the controllers' deployer, and before versions were recorded:
 # stacks deployed then must keep deploying.
@@ -34,7 +34,7 @@ def test_every_run_records_what_the_guards_need(dev, prod):
     assert dev.outputs[OUTPUT] == {
         **BEFORE_THE_VERSIONS,
         # A new cluster has no "upgrade" to record.
-        "versions": {"controlPlane": "1.35", "nodes": "1.35", "table": "1.35"},
+        "versions": {"controlPlane": "1.35", "nodes": "1.35"},
         "forceUpgrade": False,
         "nodeRole": "node",
     }
@@ -45,7 +45,7 @@ def test_every_run_records_what_the_guards_need(dev, prod):
 def test_records_of_older_versions_still_parse(record):
     parsed = Deployment.from_output(record)
     assert parsed.deployer == ""
-    assert parsed.running == Versions("1.35", "1.35", "1.35", None, upgrade_known=False)
+    assert parsed.running == Versions("1.35", "1.35", None, upgrade_known=False)
     assert parsed.force_upgrade is False
 
 
@@ -83,7 +83,6 @@ def test_every_record_round_trips_through_the_stack_output(
         versions=Versions(
             kubernetes,
             f"1.{minor - 1}" if nodes_behind else kubernetes,
-            kubernetes,
             Upgrade(*upgrade) if upgrade else None,
         ),
         force_upgrade=force,
@@ -192,7 +191,7 @@ def test_the_allowance_lists_only_known_changes():
         program("dev", {"allowDisruptiveChanges": ["network.availabilityZones"]})
 
 
-def test_a_rollback_takes_two_updates_node_groups_first(dev):
+def test_a_rollback_takes_two_updates_node_groups_and_add_ons_first(dev):
     upgraded = program("dev", {"kubernetesVersion": "1.36"}, deployed=dev.outputs[OUTPUT])
     record = upgraded.outputs[OUTPUT]
     assert record["versions"]["upgrade"]["from"] == "1.35"
@@ -201,14 +200,54 @@ def test_a_rollback_takes_two_updates_node_groups_first(dev):
     assert first.one("aws:eks/cluster:Cluster").inputs["version"] == "1.36"
     assert first.one("aws:eks/nodeGroup:NodeGroup").inputs["version"] == "1.35"
     assert any("rollback step 1 of 2" in w for w in first.warnings)
+    # EKS leaves add-ons as they are and wants incompatible ones downgraded first (kube-proxy
+    # may not be newer than the API server): they go back with the node groups, in step 1.
+    assert addon_versions(first) == addon_versions(dev)
     second = program("dev", back, deployed=first.outputs[OUTPUT])
     assert second.one("aws:eks/cluster:Cluster").inputs["version"] == "1.35"
     assert second.one("aws:eks/nodeGroup:NodeGroup").inputs["version"] == "1.35"
-    # Add-ons stay as they run: EKS does not roll them back, and none is downgraded.
-    versions = {r.name: r.inputs["addonVersion"] for r in second.of_type("aws:eks/addon:Addon")}
-    assert versions == {
-        r.name: r.inputs["addonVersion"] for r in upgraded.of_type("aws:eks/addon:Addon")
+    assert addon_versions(second) == addon_versions(dev)
+    assert second.outputs[OUTPUT]["versions"] == {"controlPlane": "1.35", "nodes": "1.35"}
+
+
+def addon_versions(run) -> dict[str, str]:
+    return {r.name: r.inputs["addonVersion"] for r in run.of_type("aws:eks/addon:Addon")}
+
+
+def test_a_rollback_with_karpenter_on_is_refused_until_its_nodes_are_gone(dev):
+    on = {"controllers": {"enabled": True}, "cluster": RUNNER}
+    upgraded = program("dev", {**on, "kubernetesVersion": "1.36"}, deployed=dev.outputs[OUTPUT])
+    back = {**on, "kubernetesVersion": "1.35", "allowDisruptiveChanges": ["kubernetesVersion"]}
+    with pytest.raises(SettingsError, match=r"Karpenter's nodes run the control plane's kubelet"):
+        program("dev", back, deployed=upgraded.outputs[OUTPUT])
+    off = {**back, "controllers": {"enabled": True, "karpenter": False}}
+    assert program("dev", off, deployed=upgraded.outputs[OUTPUT]).warnings
+
+
+def test_an_auto_mode_rollback_waits_as_long_as_eks_may_take():
+    auto = {"compute": {"mode": "auto", "nodeGroups": None}}
+    first = program("dev", {**auto, "kubernetesVersion": "1.36"})
+    assert first.one("aws:eks/cluster:Cluster").outputs  # (a new stack on 1.36)
+    record = {
+        **first.outputs[OUTPUT],
+        "versions": {
+            "controlPlane": "1.36",
+            "nodes": "1.36",
+            "upgrade": {"from": "1.35", "on": str(dt.date.today())},
+        },
     }
+    back = {**auto, "kubernetesVersion": "1.35", "allowDisruptiveChanges": ["kubernetesVersion"]}
+    run = run_program("dev", back, deployed=record)
+    cluster = run.one("aws:eks/cluster:Cluster")
+    assert cluster.inputs["version"] == "1.35"
+    assert cluster.custom_timeouts == {"update": "12h"}
+
+
+def test_a_deployed_stack_without_a_record_is_refused_unless_said_new(monkeypatch):
+    outputs = {"clusterName": "eks-platform-dev"}  # deployed, but no `deployment` output
+    with pytest.raises(SettingsError, match=r"has a cluster \(eks-platform-dev\) but no"):
+        run_program("dev", last_outputs=outputs)
+    assert last_deployment({DEPLOYED_ENVIRONMENT: "new"}, lambda: BEFORE_THE_VERSIONS) is None
 
 
 def test_the_deployer_is_recorded_and_may_not_move_by_accident(prod):
@@ -273,7 +312,7 @@ def test_a_deployed_stack_past_standard_support_is_warned_and_never_asks_for_a_d
     on_134 = {
         **dev.outputs[OUTPUT],
         "kubernetesVersion": "1.34",
-        "versions": {"controlPlane": "1.34", "nodes": "1.34", "table": "1.34"},
+        "versions": {"controlPlane": "1.34", "nodes": "1.34"},
     }
     run = program("dev", {"kubernetesVersion": "1.34"}, deployed=on_134)
     assert any("1.34 left EKS standard support" in w for w in run.warnings)

@@ -174,7 +174,7 @@ def test_one_minor_up_passes_and_two_are_refused_with_the_next_version_to_deploy
 def test_a_rollback_needs_its_allowance():
     upgraded = changed(
         kubernetes_version="1.36",
-        versions=Versions("1.36", "1.36", "1.36", Upgrade("1.35", TODAY - dt.timedelta(days=2))),
+        versions=Versions("1.36", "1.36", Upgrade("1.35", TODAY - dt.timedelta(days=2))),
     )
     [message] = refused(upgraded, BASE)
     assert 'Add "kubernetesVersion" to eks-platform:allowDisruptiveChanges' in message
@@ -186,8 +186,8 @@ def test_force_upgrade_is_refused_on_an_update_that_changes_no_version():
     [message] = refused(BASE, forced)
     assert message.startswith("eks-platform:cluster.forceUpgrade: true: ")
     assert "Remove it" in message
-    up = changed(force_upgrade=True, versions=Versions("1.36", "1.36", "1.36"))
+    up = changed(force_upgrade=True, versions=Versions("1.36", "1.36"))
     assert refused(BASE, dataclasses.replace(up, kubernetes_version="1.36")) == []
     # Also on a rollback's first step, which moves only the node groups.
-    nodes_back = changed(force_upgrade=True, versions=Versions("1.35", "1.34", "1.35"))
+    nodes_back = changed(force_upgrade=True, versions=Versions("1.35", "1.34"))
     assert [m for m in refused(BASE, nodes_back) if "forceUpgrade" in m] == []

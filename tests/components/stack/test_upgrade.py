@@ -15,8 +15,8 @@ TODAY = dt.date(2026, 12, 6)
 ALLOW = ("kubernetesVersion",)
 
 
-def settled(version: str, upgrade: Upgrade | None = None, table: str | None = None) -> Versions:
-    return Versions(version, version, table or version, upgrade)
+def settled(version: str, upgrade: Upgrade | None = None) -> Versions:
+    return Versions(version, version, upgrade)
 
 
 # Rollbacks here go 1.36 -> 1.35: both in standard support on TODAY (1.34's ended 2026-12-02).
@@ -29,7 +29,7 @@ def plan(previous, desired, allowed=ALLOW, managed=True) -> Plan:
 
 
 def test_a_new_stack_runs_the_setting_everywhere():
-    assert plan(None, "1.35") == Plan(Versions("1.35", "1.35", "1.35"))
+    assert plan(None, "1.35") == Plan(Versions("1.35", "1.35"))
 
 
 def test_no_change_keeps_what_runs_and_the_last_upgrade():
@@ -41,7 +41,7 @@ def test_no_change_keeps_what_runs_and_the_last_upgrade():
 def test_one_minor_up_moves_everything_and_records_the_upgrade():
     result = plan(settled("1.35"), "1.36", allowed=())
     assert result.refusals == ()
-    assert result.versions == Versions("1.36", "1.36", "1.36", Upgrade("1.35", TODAY))
+    assert result.versions == Versions("1.36", "1.36", Upgrade("1.35", TODAY))
 
 
 @pytest.mark.parametrize(
@@ -76,24 +76,25 @@ def test_a_rollback_without_its_allowance_is_refused_naming_it():
 def test_a_rollback_moves_the_node_groups_first_then_the_control_plane():
     first = plan(upgraded_days_ago(2), "1.35")
     assert first.refusals == ()
-    # Step 1: node groups back, control plane and the add-ons' table row kept.
-    assert first.versions == Versions(
-        "1.36", "1.35", "1.36", Upgrade("1.35", TODAY - dt.timedelta(2))
-    )
+    # Step 1: node groups (and add-ons: they take the setting's row) back, control plane kept.
+    assert first.versions == Versions("1.36", "1.35", Upgrade("1.35", TODAY - dt.timedelta(2)))
+    assert not first.versions.rolls_back
     assert "rollback step 1 of 2" in first.notes[0] and "Run `pulumi up` again" in first.notes[0]
+    assert "the node groups and the add-ons go back to 1.35" in first.notes[0]
     second = plan(first.versions, "1.35")
     assert second.refusals == ()
-    # Step 2: the control plane follows; add-ons keep their versions (EKS leaves them).
-    assert second.versions == Versions("1.35", "1.35", "1.36", None)
+    # Step 2: the control plane follows.
+    assert second.versions == Versions("1.35", "1.35", None, rolls_back=True)
     assert "step 2 of 2" in second.notes[0] and "Remove" in second.notes[0]
-    # Settled afterwards: nothing moves, the table row stays where the add-ons are.
-    assert plan(second.versions, "1.35").versions == Versions("1.35", "1.35", "1.36", None)
+    # Settled afterwards: nothing moves.
+    assert plan(second.versions, "1.35").versions == Versions("1.35", "1.35", None)
 
 
 def test_auto_mode_rolls_back_in_one_step_as_eks_rolls_its_nodes_itself():
     result = plan(upgraded_days_ago(2), "1.35", managed=False)
-    assert result.versions == Versions("1.35", "1.35", "1.36", None)
+    assert result.versions == Versions("1.35", "1.35", None, rolls_back=True)
     assert "rollback:" in result.notes[0] and "step" not in result.notes[0]
+    assert "Auto Mode nodes" in result.notes[0]
 
 
 @pytest.mark.parametrize("days, allowed", [(0, True), (6, True), (7, False), (30, False)])
@@ -116,7 +117,6 @@ def dataclass_replace_upgrade(versions: Versions, days_ago: int) -> Versions:
     return Versions(
         versions.control_plane,
         versions.nodes,
-        versions.table,
         Upgrade(versions.upgrade.from_version, TODAY - dt.timedelta(days_ago)),
     )
 
@@ -133,29 +133,29 @@ def test_a_rollback_goes_back_only_to_where_the_upgrade_came_from():
 
 
 def test_a_record_older_than_upgrade_tracking_may_roll_back_with_a_warning():
-    old = Versions("1.36", "1.36", "1.36", None, upgrade_known=False)
+    old = Versions("1.36", "1.36", None, upgrade_known=False)
     result = plan(old, "1.35")
     assert result.refusals == ()
     assert any("predates upgrade tracking" in n for n in result.notes)
 
 
 def test_an_abandoned_rollback_brings_the_node_groups_back():
-    halfway = Versions("1.35", "1.34", "1.35", Upgrade("1.34", TODAY))
+    halfway = Versions("1.35", "1.34", Upgrade("1.34", TODAY))
     result = plan(halfway, "1.35", allowed=())
-    assert result.versions == Versions("1.35", "1.35", "1.35", Upgrade("1.34", TODAY))
+    assert result.versions == Versions("1.35", "1.35", Upgrade("1.34", TODAY))
     assert result.notes == ("node groups back to 1.35 with the control plane",)
 
 
 def test_an_upgrade_is_refused_while_a_rollback_is_half_done():
-    halfway = Versions("1.35", "1.34", "1.35", Upgrade("1.34", TODAY))
+    halfway = Versions("1.35", "1.34", Upgrade("1.34", TODAY))
     [message] = plan(halfway, "1.36").refusals
     assert "the node groups run 1.34 (a rollback half done)" in message
 
 
-def test_after_a_rollback_an_upgrade_returns_to_the_table_row_the_add_ons_run():
-    rolled_back = Versions("1.34", "1.34", "1.35", None)
-    assert plan(rolled_back, "1.35", allowed=()).versions == Versions(
-        "1.35", "1.35", "1.35", Upgrade("1.34", TODAY)
+def test_after_a_rollback_an_upgrade_is_an_upgrade_again():
+    rolled_back = Versions("1.35", "1.35", None)
+    assert plan(rolled_back, "1.36", allowed=()).versions == Versions(
+        "1.36", "1.36", Upgrade("1.35", TODAY)
     )
 
 
@@ -165,25 +165,19 @@ MINORS = st.integers(min_value=28, max_value=40)
 @given(
     current=MINORS,
     nodes_behind=st.booleans(),
-    table_ahead=st.integers(min_value=0, max_value=1),
     desired=MINORS,
     upgrade_days=st.none() | st.integers(min_value=0, max_value=20),
     allowed=st.booleans(),
     managed=st.booleans(),
 )
-def test_every_plan_keeps_eks_rules(
-    current, nodes_behind, table_ahead, desired, upgrade_days, allowed, managed
-):
+def test_every_plan_keeps_eks_rules(current, nodes_behind, desired, upgrade_days, allowed, managed):
     upgrade = (
         None
         if upgrade_days is None
         else Upgrade(f"1.{current - 1}", TODAY - dt.timedelta(days=upgrade_days))
     )
     previous = Versions(
-        f"1.{current}",
-        f"1.{current - 1}" if nodes_behind and upgrade else f"1.{current}",
-        f"1.{current + table_ahead}",
-        upgrade,
+        f"1.{current}", f"1.{current - 1}" if nodes_behind and upgrade else f"1.{current}", upgrade
     )
     result = plan(previous, f"1.{desired}", ALLOW if allowed else (), managed)
     if result.refusals:
@@ -191,16 +185,13 @@ def test_every_plan_keeps_eks_rules(
         assert result.refusals[0].startswith(f"eks-platform:kubernetesVersion: 1.{current} -> ")
         return
     new = result.versions
-    cp, nodes, table = (int(v.split(".")[1]) for v in (new.control_plane, new.nodes, new.table))
+    cp, nodes = (int(v.split(".")[1]) for v in (new.control_plane, new.nodes))
     # The control plane moves one minor at most; down only with the allowance, within 7 days.
     assert abs(cp - current) <= 1
     if cp < current:
-        assert allowed and upgrade is not None and upgrade_days < 7
+        assert allowed and upgrade is not None and upgrade_days < 7 and new.rolls_back
     # Node groups are never newer than the control plane, and never more than one behind it.
     assert 0 <= cp - nodes <= 1
-    # The add-ons' table row never goes down.
-    assert table >= current + table_ahead or table >= cp
-    assert table >= int(previous.table.split(".")[1])
     # A change of the setting is always on its way: reached, or a step of it taken.
     if desired == current:
         assert (cp, nodes) == (current, desired)
