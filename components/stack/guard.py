@@ -20,7 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.base.config import PROJECT, SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
-from components.cluster.versions import refuse_for_new_stack, utc_today
+from components.cluster.versions import minor, refuse_for_new_stack, utc_today
 from components.stack.record import OUTPUT, Deployment, node_role_label
 from components.stack.rules import refusals
 from components.stack.settings import Settings
@@ -137,7 +137,7 @@ def _karpenter_rollback(settings: Settings, previous: Deployment) -> list[str]:
     rollback they stay on the newer one, which EKS's rollback readiness (kubelet version skew)
     blocks (rollback-cluster.html: self-managed nodes are "your responsibility")."""
     before, after = previous.running.control_plane, settings.kubernetes_version
-    rollback = int(after.split(".")[1]) < int(before.split(".")[1])
+    rollback = minor(after) < minor(before)
     if not (rollback and settings.controllers.enabled and settings.controllers.karpenter):
         return []
     return [
