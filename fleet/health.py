@@ -12,15 +12,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 # The status values of EKS's API model (botocore 1.44.18, data/eks/2017-11-01/service-2.json:
 # ClusterStatus, NodegroupStatus, AddonStatus) and CloudWatch's (data/cloudwatch/2010-08-01/
-# service-2.json: StateValue), read 2026-12-06. Transitional: still settling, wait. Anything
-# else that is not ACTIVE (FAILED, *_FAILED, DEGRADED, DELETING) is unhealthy at once.
+# service-2.json: StateValue), read 2026-12-06. Transitional: still settling, wait. An add-on
+# is DEGRADED while the nodes it runs on roll, which terraform-provider-aws itself waits out
+# (internal/service/eks/addon.go at 00a35305, waitAddonCreated: Pending CREATING and DEGRADED,
+# read 2026-12-06). Anything else that is not ACTIVE (FAILED, *_FAILED, a node group DEGRADED,
+# DELETING) is unhealthy at once.
 ACTIVE = "ACTIVE"
 SETTLING = {
     "cluster": ("CREATING", "UPDATING", "PENDING"),
     "nodegroup": ("CREATING", "UPDATING"),
-    "addon": ("CREATING", "UPDATING"),
+    "addon": ("CREATING", "UPDATING", "DEGRADED"),
 }
 ALARM = "ALARM"  # OK and INSUFFICIENT_DATA (a metric not yet reported) do not stop the rollout
 # How long a resource may stay transitional after `up` returned before the gate gives up.
@@ -30,10 +35,11 @@ POLL_SECONDS = 30
 
 @dataclass(frozen=True)
 class Observation:
-    cluster: str  # the cluster's status
-    nodegroups: Mapping[str, str] = field(default_factory=dict)  # name -> status
-    addons: Mapping[str, str] = field(default_factory=dict)  # name -> status
+    cluster: str | None  # the cluster's status (None: not read, see `unread`)
+    nodegroups: Mapping[str, str | None] = field(default_factory=dict)  # name -> status
+    addons: Mapping[str, str | None] = field(default_factory=dict)  # name -> status
     alarms: Mapping[str, str] = field(default_factory=dict)  # alarm name -> state
+    unread: tuple[str, ...] = ()  # what AWS did not answer, and why
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,13 @@ class Verdict:
 def verdict(seen: Observation) -> Verdict:
     """Healthy when everything is ACTIVE and no alarm is in ALARM; settling while something is
     still being created or updated; unhealthy as soon as anything failed, degraded, is being
-    deleted or alarms."""
-    bad, settling = [], []
+    deleted, alarms, or could not be read (health not shown is not health)."""
+    bad, settling = [f"could not read {what}" for what in seen.unread], []
     statuses = [("cluster", "cluster", seen.cluster)]
     statuses += [("nodegroup", f"node group {n}", s) for n, s in sorted(seen.nodegroups.items())]
     statuses += [("addon", f"add-on {n}", s) for n, s in sorted(seen.addons.items())]
     for kind, what, status in statuses:
-        if status == ACTIVE:
+        if status in (ACTIVE, None):  # None: not read, said in `unread`
             continue
         (settling if status in SETTLING[kind] else bad).append(f"{what} is {status}")
     bad += [f"alarm {name} is in ALARM" for name, s in sorted(seen.alarms.items()) if s == ALARM]
@@ -106,26 +112,43 @@ def observe(
     """What AWS says now about the cluster, these node groups and add-ons, and the stack's
     alarms. The stack names its alarms `<cluster>-<alarm>` with the dimension
     ClusterName=<cluster> (components/monitoring): both are required, so another cluster whose
-    name starts the same is not read."""
-    status = eks.describe_cluster(name=cluster)["cluster"]["status"]
-    groups = {
-        name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]["status"]
-        for name in nodegroups
-    }
-    found = {
-        name: eks.describe_addon(clusterName=cluster, addonName=name)["addon"]["status"]
-        for name in addons
-    }
+    name starts the same is not read. A call AWS refuses or fails (after the client's retries)
+    is recorded in `unread`, never raised: the gate then says what it could not read."""
+    unread: list[str] = []
+
+    def ask(what: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except (ClientError, BotoCoreError) as error:
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            unread.append(f"{what}: {code or type(error).__name__}")
+            return None
+
+    found = ask("the cluster", lambda: eks.describe_cluster(name=cluster))
+    status = found["cluster"]["status"] if found else None
+    groups: dict[str, str | None] = {}
+    installed: dict[str, str | None] = {}
+    for name in nodegroups:
+        group = ask(
+            f"node group {name}",
+            lambda n=name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=n),
+        )
+        groups[name] = group["nodegroup"]["status"] if group else None
+    for name in addons:
+        addon = ask(
+            f"add-on {name}", lambda n=name: eks.describe_addon(clusterName=cluster, addonName=n)
+        )
+        installed[name] = addon["addon"]["status"] if addon else None
     pages = cloudwatch.get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=f"{cluster}-", AlarmTypes=["MetricAlarm"]
     )
+    listed = ask("the alarms", lambda: [a for page in pages for a in page["MetricAlarms"]])
     alarms = {
         alarm["AlarmName"]: alarm["StateValue"]
-        for page in pages
-        for alarm in page["MetricAlarms"]
+        for alarm in listed or []
         if {"Name": "ClusterName", "Value": cluster} in alarm.get("Dimensions", [])
     }
-    return Observation(status, groups, found, alarms)
+    return Observation(status, groups, installed, alarms, tuple(unread))
 
 
 def gate(

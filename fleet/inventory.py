@@ -28,8 +28,9 @@ from components.base.config.kinds import Integer, StringMap, Text, must_be
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = "fleet.yaml"
-# The rollout job waits for `pulumi up` (deploy-stack.yml allows it 120 minutes) and then soaks:
-# fleet.yml's job timeout is the sum, so the soak has a ceiling.
+# The rollout job gives `pulumi up` 120 minutes (as deploy-stack.yml) and the health gate its own
+# step timeout and AWS session, sized for 30 minutes of settling and the longest soak: so the
+# soak has a ceiling (tests/fleet/test_workflow.py holds fleet.yml to it).
 UP_MINUTES = 120
 SOAK_LIMIT_MINUTES = 120
 # Shapes from IAM's API model (botocore 1.44.18, data/iam/2010-05-08/service-2.json: accountIdType
@@ -82,7 +83,7 @@ class WaveSettings:
     )
     soak_minutes: int = setting(
         "soakMinutes",
-        Integer(0, SOAK_LIMIT_MINUTES, "the rollout job's timeout leaves that much after `up`"),
+        Integer(0, SOAK_LIMIT_MINUTES, "the health gate's timeout leaves that much after settling"),
         default=10,
         doc="After its update, each stack must stay healthy (cluster, node groups and add-ons "
         "ACTIVE, no alarm in ALARM) this long before the next wave starts.",

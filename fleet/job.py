@@ -1,7 +1,9 @@
-"""python -m fleet.job {role,ready,up,gate,summary} ...: the steps of one stack's rollout job in
-.github/workflows/fleet.yml, and the run's summary.
+"""python -m fleet.job {role,halted,ready,up,gate,summary} ...: the steps of one stack's rollout
+job in .github/workflows/fleet.yml, and the run's summary.
 
   role --stack S         the environment's AWS_DEPLOY_ROLE_ARN (env ROLE_ARN) is fleet.yaml's role
+  halted --stack S       exit 1 when a stack of S's wave has already failed in this run (a
+                         queued stack of a failing wave does not start its update)
   ready --stack S        the online readiness check, `python -m preflight --stack S --online`,
                          where this checkout has it (0 ready; anything else stops the rollout)
   up --stack S [--pulumi-stack NAME]
@@ -10,8 +12,11 @@
                          $GITHUB_OUTPUT and the versions it runs to $GITHUB_STEP_SUMMARY
   gate --stack S --cluster NAME --nodegroups JSON --addons JSON
                          the health gate for the wave's soak time (boto3, read-only)
-  summary                which stack runs which versions after the run (env NEEDS: the
-                         workflow's `needs` as JSON), to $GITHUB_STEP_SUMMARY
+  summary                each stack's outcome and which versions it runs after the run, to
+                         $GITHUB_STEP_SUMMARY
+
+`halted` and `summary` read the run's jobs from GitHub ("List jobs for a workflow run", with the
+job's token: GH_TOKEN, and `actions: read`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -120,25 +127,56 @@ def offline_versions(stack: str) -> tuple[str, str, str]:
     return running["controlPlane"], running["nodes"], addons
 
 
+class GitHubError(RuntimeError):
+    """This run's jobs could not be read from GitHub."""
+
+
+def run_jobs() -> dict[str, dict[str, Any]]:
+    """This workflow run's jobs by name, as GitHub records them ("List jobs for a workflow
+    run", every page of 100)."""
+    try:
+        api = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+        url = (
+            f"{api}/repos/{os.environ['GITHUB_REPOSITORY']}/actions/runs/"
+            f"{os.environ['GITHUB_RUN_ID']}/jobs?per_page=100"
+        )
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {os.environ['GH_TOKEN']}",
+        }
+        jobs: dict[str, dict[str, Any]] = {}
+        for page in range(1, 100):
+            request = urllib.request.Request(f"{url}&page={page}", headers=headers)
+            with urllib.request.urlopen(request, timeout=30) as response:
+                listed = json.load(response)["jobs"]
+            jobs |= {job["name"]: job for job in listed}
+            if len(listed) < 100:
+                return jobs
+        return jobs
+    except (urllib.error.URLError, KeyError) as error:
+        raise GitHubError(
+            f"reading this run's jobs from GitHub: {error!r} (the job needs `actions: read` "
+            "and GH_TOKEN)"
+        ) from error
+
+
 def summary(
-    needs: Mapping[str, Any], versions: Callable[[str], tuple[str, str, str]] = offline_versions
+    jobs: Mapping[str, Mapping[str, Any]],
+    versions: Callable[[str], tuple[str, str, str]] = offline_versions,
 ) -> str:
-    """The run's summary: each stack's outcome and, for those updated, the versions this
-    commit runs; a halted or failed stack runs what its last update left."""
-    inventory = load_inventory()
-    waves = planning.plan(inventory)
-    results = {
-        wave.number: (needs.get(f"wave{index}") or {}).get("result", planning.SKIPPED)
-        for index, wave in enumerate(waves, 1)
-    }
+    """The run's summary: each stack's outcome, from its own job, and for those updated the
+    versions this commit runs; a stack not updated runs what its last update left."""
     lines = ["## Fleet rollout", "", TABLE_HEAD]
-    for outcome in planning.outcomes(waves, results):
-        if outcome.status == "updated":
+    for outcome in planning.outcomes(planning.plan(load_inventory()), jobs):
+        if outcome.updated:
             control_plane, nodes, addons = versions(outcome.stack)
+        elif outcome.detail == f"at {planning.UP_STEP}":
+            control_plane = nodes = addons = "as its failed update left it"
         else:
             control_plane = nodes = addons = "unchanged by this run"
+        status = f"{outcome.status} ({outcome.detail})" if outcome.detail else outcome.status
         lines.append(
-            f"| {outcome.stack} | {outcome.wave} | {outcome.status} | {control_plane} | "
+            f"| {outcome.stack} | {outcome.wave} | {status} | {control_plane} | "
             f"{nodes} | {addons} |"
         )
     return "\n".join(lines)
@@ -146,7 +184,7 @@ def summary(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fleet.job", description=__doc__)
-    parser.add_argument("command", choices=("role", "ready", "up", "gate", "summary"))
+    parser.add_argument("command", choices=("role", "halted", "ready", "up", "gate", "summary"))
     parser.add_argument("--stack")
     parser.add_argument("--pulumi-stack", help="default: the stack (with PULUMI_ORG: org/stack)")
     parser.add_argument("--cluster", help="the cluster to watch (the stack output clusterName)")
@@ -156,13 +194,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         inventory = load_inventory()
         if args.command == "summary":
-            _append("GITHUB_STEP_SUMMARY", summary(json.loads(os.environ.get("NEEDS") or "{}")))
+            _append("GITHUB_STEP_SUMMARY", summary(run_jobs()))
             return 0
         if not args.stack:
             parser.error(f"{args.command} needs --stack")
         entry = inventory.entry(args.stack)
     except InventoryError as error:
         print("\n".join(f"::error::{p}" for p in error.problems), file=sys.stderr)
+        return 2
+    except GitHubError as error:  # the summary's
+        print(f"::error::{error}", file=sys.stderr)
         return 2
     if args.command == "role":
         given = os.environ.get("ROLE_ARN", "")
@@ -174,6 +215,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         return 0
+    if args.command == "halted":
+        [wave] = planning.plan(inventory, entry.wave)
+        try:
+            failed = planning.failed_in_wave(run_jobs(), wave)
+        except GitHubError as error:
+            print(f"::error::{error}", file=sys.stderr)
+            return 2
+        if failed:
+            print(f"::error::{entry.stack} halts: {', '.join(failed)} of wave {wave.number} failed")
+        return 1 if failed else 0
     if args.command == "ready":
         proceed, why = readiness(entry.stack)
         print(why if proceed else f"::error::not ready, the rollout stops: {why}")
@@ -192,10 +243,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.cluster:
         parser.error("gate needs --cluster")
     import boto3
+    from botocore.config import Config
 
     from fleet.health import gate, observe
 
-    eks, cloudwatch = (boto3.client(s, region_name=entry.region) for s in ("eks", "cloudwatch"))
+    # botocore's standard retry mode: backoff on throttling and transient errors, then the gate
+    # records what it could not read
+    retried = Config(retries={"mode": "standard"})
+    eks, cloudwatch = (
+        boto3.client(s, region_name=entry.region, config=retried) for s in ("eks", "cloudwatch")
+    )
     minutes = inventory.gates(entry.wave).soak_minutes
     nodegroups, addons = json.loads(args.nodegroups), json.loads(args.addons)
     passed, last = gate(lambda: observe(eks, cloudwatch, args.cluster, nodegroups, addons), minutes)

@@ -1,6 +1,7 @@
 """The rollout as data: the waves in order with their gates (`plan`), the GitHub Actions matrix
 of one wave (`matrix`), the outputs fleet.yml's plan job hands its wave jobs (`job_outputs`),
-and what a run did to each stack once some wave failed (`outcomes`). Pure functions."""
+and what a run did to each stack, from GitHub's record of each stack's job (`outcomes`,
+`failed_in_wave`). Pure functions."""
 
 from __future__ import annotations
 
@@ -107,15 +108,13 @@ def job_outputs(
     return outputs
 
 
-# What GitHub reports as a job's result (`needs.<job>.result`).
+# fleet.yml's stack jobs and the steps whose results say what a job did to its stack (a test
+# holds them equal to the workflow's names).
+JOB_NAME = "Wave {wave} ({stack})"
+HALT_STEP = "Halt when the wave has failed"
+UP_STEP = "pulumi up (Automation API)"
+# What GitHub reports as a job's or a step's conclusion ("List jobs for a workflow run").
 SUCCESS, FAILURE, CANCELLED, SKIPPED = "success", "failure", "cancelled", "skipped"
-
-
-def runs_after(results: Sequence[str]) -> bool:
-    """Whether the next wave starts, given the results of the waves before it: only when every
-    one succeeded (fleet.yml: each wave job needs the one before, and a job whose need failed or
-    was skipped is skipped)."""
-    return all(r == SUCCESS for r in results)
 
 
 @dataclass(frozen=True)
@@ -123,20 +122,41 @@ class Outcome:
     stack: str
     wave: int
     status: str  # updated, failed, halted, cancelled
+    detail: str = ""  # where it failed, or why it halted
+    updated: bool = False  # its `pulumi up` succeeded in this run
 
 
-def outcomes(waves: Sequence[Wave], results: Mapping[int, str]) -> list[Outcome]:
-    """What the run did to each stack, from its wave job's result (by wave number): updated
-    (every stack of the wave passed its gate), failed (one of the wave's stacks failed its
-    readiness check, update or gate: its own job says which), cancelled, or halted (an earlier
-    wave did not succeed, so this one never started)."""
-    found, before = [], []
-    for wave in waves:
-        result = results.get(wave.number, SKIPPED)
-        if not runs_after(before) or result == SKIPPED:
-            status = "halted"
-        else:
-            status = {SUCCESS: "updated", FAILURE: "failed"}.get(result, "cancelled")
-        found += [Outcome(s.stack, wave.number, status) for s in wave.stacks]
-        before.append(result)
-    return found
+def job_outcome(stack: str, wave: int, job: Mapping[str, Any] | None) -> Outcome:
+    """What the run did to one stack, from GitHub's record of its job (None: never started)."""
+    conclusion = (job or {}).get("conclusion")
+    if conclusion in (None, SKIPPED):
+        return Outcome(stack, wave, "halted", "an earlier wave did not pass")
+    steps = (job or {}).get("steps") or []
+    updated = any(s["name"] == UP_STEP and s.get("conclusion") == SUCCESS for s in steps)
+    failed = next((s["name"] for s in steps if s.get("conclusion") == FAILURE), "")
+    if conclusion == SUCCESS:
+        return Outcome(stack, wave, "updated", "healthy for its soak time", True)
+    if failed == HALT_STEP:
+        return Outcome(stack, wave, "halted", "another stack of its wave failed")
+    if conclusion == FAILURE:
+        return Outcome(stack, wave, "failed", f"at {failed}" if failed else "", updated)
+    return Outcome(stack, wave, "cancelled", "after its update" if updated else "", updated)
+
+
+def outcomes(waves: Sequence[Wave], jobs: Mapping[str, Mapping[str, Any]]) -> list[Outcome]:
+    """Each stack's outcome; `jobs`: GitHub's record of the run's jobs by job name."""
+    return [
+        job_outcome(s.stack, w.number, jobs.get(JOB_NAME.format(wave=w.number, stack=s.stack)))
+        for w in waves
+        for s in w.stacks
+    ]
+
+
+def failed_in_wave(jobs: Mapping[str, Mapping[str, Any]], wave: Wave) -> list[str]:
+    """The stacks of `wave` whose job has already failed: the wave's queued stacks halt."""
+    return [
+        s.stack
+        for s in wave.stacks
+        if (jobs.get(JOB_NAME.format(wave=wave.number, stack=s.stack)) or {}).get("conclusion")
+        == FAILURE
+    ]

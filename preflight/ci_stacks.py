@@ -4,8 +4,8 @@ The stacks CI works on, taken from the repository: every `Pulumi.<stack>.yaml`. 
 job outputs (`name=value` lines for $GITHUB_OUTPUT): `stacks`, the JSON list the preview and
 preflight matrices use, and with --deploy-stages the deploy order of .github/deploy-order as
 `stage1` ... `stageN`, each a JSON list of {stack, runner, runnerVariable}. With
---check-reviewers it also asks GitHub that every stack marked `(reviewed)` deploys behind an
-environment that requires a reviewer. Python's standard library only: the job that runs it
+--check-reviewers (deploy.yml, and fleet.yml's plan) it also asks GitHub that every stack marked
+`(reviewed)` deploys behind an environment that requires a reviewer. Python's standard library only: the job that runs it
 installs nothing. Exit status 2 with every problem listed when the order file or GitHub's
 answer is wrong.
 """
@@ -182,14 +182,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not known:
             raise OrderError(["no Pulumi.<stack>.yaml in the repository"])
         outputs = {"stacks": json.dumps(known)}
-        if args.deploy_stages is not None:
+        if args.deploy_stages is not None or args.check_reviewers:
             order = deploy_order((ROOT / ORDER_FILE).read_text(), known)
+        if args.deploy_stages is not None:
             variables = json.loads(os.environ.get("REPOSITORY_VARIABLES") or "{}")
             outputs |= deploy_outputs(order, args.deploy_stages, variables)
-            if args.check_reviewers and (
-                problems := reviewer_problems(order.reviewed, github_environment)
-            ):
-                raise OrderError(problems)
+        if args.check_reviewers and (
+            problems := reviewer_problems(order.reviewed, github_environment)
+        ):
+            raise OrderError(problems)
     except OrderError as error:
         prefix = "::error::" if os.environ.get("GITHUB_ACTIONS") == "true" else "ci_stacks: "
         print("\n".join(prefix + p for p in error.problems), file=sys.stderr)

@@ -1,8 +1,10 @@
-"""`./scripts/up` checks every prerequisite before it installs or deploys anything, says what is
-missing and where to get it, never puts a stack in the local backend unless told to (--local),
-and then deploys as before: venvs, the deployment record, adoption in the stack's region, the
-readiness check against the account (blocked stops, could not check goes on), the policy pack,
-AZ pinning. Stand-in `pulumi`, `aws` and venv commands on PATH / in a copy."""
+"""`./scripts/up` checks every prerequisite before it installs or deploys anything (Python 3.11
+among them), says what is missing and where to get it, never puts a stack in the local backend
+unless told to (--local, which PULUMI_BACKEND_URL may not override), names the stack as CI does
+(PULUMI_ORG), and then deploys as before: venvs, the deployment record, adoption in the stack's
+region, the readiness check against the account (blocked stops, could not check goes on, no
+verdict stops), the policy pack, AZ pinning. Stand-in `pulumi`, `aws` and venv commands on PATH
+/ in a copy."""
 
 from __future__ import annotations
 
@@ -72,7 +74,9 @@ def checkout(tmp_path: Path, bin_dir: Path) -> Path:
         python = root / venv / "bin" / "python"
         python.write_text(
             f'#!/bin/sh\ncase "$*" in *preflight.adopt*) echo "adopt AWS_REGION=$AWS_REGION $*" >> {bin_dir}/calls;;\n'
-            f'*--online*) echo "online $*" >> {bin_dir}/calls; exit "${{ONLINE_STATUS:-0}}";;\n'
+            f'*--online*) echo "online $*" >> {bin_dir}/calls; '
+            f'echo "${{ONLINE_SAYS-online: stack dev in eu-west-1 as arn: VERDICT}}"; '
+            'exit "${ONLINE_STATUS:-0}";;\n'
             f'*) exec {sys.executable} "$@";; esac\n'
         )
         python.chmod(0o755)
@@ -141,7 +145,7 @@ def test_deploys_to_the_backend_logged_in_then_pins_the_zones(bin_dir, checkout)
     assert "pulumi login --local" not in made
     order = [
         "pulumi stack select --create dev",
-        "adopt AWS_REGION=eu-west-1 -m preflight.adopt --stack dev --run",
+        "adopt AWS_REGION=eu-west-1 -m preflight.adopt --stack dev --pulumi-stack dev --run",
         "online -m preflight --stack dev --online",
         "pulumi up --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json --yes",
         "pulumi config set --path eks-platform:network.availabilityZones[0] eu-west-1a --stack dev",
@@ -168,7 +172,10 @@ def test_local_logs_in_locally_on_purpose(bin_dir, checkout):
 def test_a_blocked_readiness_check_stops_before_pulumi_up(bin_dir, checkout):
     fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
     fake(bin_dir, "aws", "exit 0")
-    result = up(bin_dir, root=checkout, PULUMI_CONFIG_PASSPHRASE="x", ONLINE_STATUS="1")
+    said = "online: stack dev in eu-west-1 as arn: BLOCKED"
+    result = up(
+        bin_dir, root=checkout, PULUMI_CONFIG_PASSPHRASE="x", ONLINE_STATUS="1", ONLINE_SAYS=said
+    )
     assert result.returncode == 1
     assert "not ready (above): change what each blocker names" in result.stderr
     made = calls(bin_dir)
@@ -183,3 +190,52 @@ def test_a_readiness_check_that_could_not_ask_everything_warns_and_deploys(bin_d
     assert result.returncode == 0, result.stderr
     assert "could not ask everything (above): deploying anyway" in result.stderr
     assert any(c.startswith("pulumi up --stack dev") for c in calls(bin_dir))
+
+
+@pytest.mark.parametrize("status", ["1", "3"])
+def test_a_readiness_check_without_a_verdict_stops_and_says_so(bin_dir, checkout, status):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
+    fake(bin_dir, "aws", "exit 0")
+    result = up(
+        bin_dir,
+        root=checkout,
+        PULUMI_CONFIG_PASSPHRASE="x",
+        ONLINE_STATUS=status,
+        ONLINE_SAYS="Traceback (most recent call last):",
+    )
+    assert result.returncode == 1
+    assert f"failed without a verdict (exit {status}, above)" in result.stderr
+    assert "not ready" not in result.stderr
+    assert not [c for c in calls(bin_dir) if c.startswith("pulumi up")]
+
+
+def test_the_stack_is_named_as_ci_names_it_with_pulumi_org(bin_dir, checkout):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="https://api.pulumi.com"))
+    fake(bin_dir, "aws", "exit 0")
+    result = up(bin_dir, root=checkout, PULUMI_ORG="my-org")
+    assert result.returncode == 0, result.stderr
+    made = calls(bin_dir)
+    assert "pulumi stack select --create my-org/dev" in made
+    assert any(c.startswith("pulumi up --stack my-org/dev ") for c in made)
+    assert any("--pulumi-stack my-org/dev" in c for c in made if c.startswith("adopt"))
+
+
+def test_local_is_refused_while_a_backend_url_would_override_it(bin_dir):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
+    fake(bin_dir, "aws", "exit 0")
+    result = up(
+        bin_dir, "--local", PULUMI_BACKEND_URL="s3://team-state", PULUMI_CONFIG_PASSPHRASE="x"
+    )
+    assert result.returncode == 2
+    assert "no PULUMI_BACKEND_URL with --local: it is s3://team-state" in result.stderr
+    assert "pulumi login --local" not in calls(bin_dir)
+
+
+def test_python_older_than_3_11_is_a_missing_prerequisite(bin_dir, checkout):
+    fake(bin_dir, "pulumi", PULUMI.format(backend="s3://team-state"))
+    fake(bin_dir, "aws", "exit 0")
+    fake(bin_dir, "python3", 'case "$1" in -c) exit 1;; --version) echo Python 3.9.2;; esac')
+    result = up(bin_dir, root=checkout, PULUMI_CONFIG_PASSPHRASE="x")
+    assert result.returncode == 2
+    assert "Python 3.11 or later as python3 (found 'Python 3.9.2')" in result.stderr
+    assert not [c for c in calls(bin_dir) if c.startswith(("pip install", "pulumi stack"))]

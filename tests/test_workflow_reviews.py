@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from tests.test_workflows import (
     AWS_ACTION,
     CHECKOUT_ACTION,
@@ -26,7 +28,7 @@ UP = workflows()[DEPLOY_STACK]["jobs"]["up"]
 def test_preview_posts_the_review_against_the_base_branch_before_credentials() -> None:
     (aws_index, _), *_ = steps_using(PREVIEW, AWS_ACTION)
     [(index, review)] = [(i, s) for i, s in run_steps(PREVIEW) if "--against" in str(s["run"])]
-    assert index < aws_index and "gh pr comment" in review["run"]
+    assert index < aws_index and 'preflight.ci_comment "review-$STACK"' in review["run"]
     assert review["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert PREVIEW["steps"][0]["with"].get("fetch-depth") == 0  # the base commit is needed
 
@@ -53,7 +55,11 @@ def test_each_deploy_runs_preflight_then_credentials_then_up_and_never_cancels_o
     (aws_index, _), *_ = steps_using(UP, AWS_ACTION)
     preflight = [i for i, s in run_steps(UP) if re.search(r"-m preflight --stack", str(s["run"]))]
     assert preflight and preflight[0] < aws_index < index, "preflight, AWS, then up"
-    assert UP["concurrency"] == {"group": "deploy-${{ inputs.stack }}", "cancel-in-progress": False}
+    assert UP["concurrency"] == {
+        "group": "deploy-${{ inputs.stack }}",
+        "cancel-in-progress": False,
+        "queue": "max",  # every later push waits its turn, none is cancelled
+    }
 
 
 def test_controllers_deploy_only_from_a_runner_that_reaches_the_api() -> None:
@@ -140,20 +146,30 @@ def test_the_readiness_check_runs_with_credentials_and_the_record_before_pulumi(
         assert role in step["run"] and ("--role" in step["run"]) == bool(role)
 
 
-def run_readiness(tmp_path, job: dict, status: int) -> tuple[subprocess.CompletedProcess, str]:
-    """The step's script with a stand-in check answering `status` (and a stand-in `gh`)."""
+VERDICTS = {0: "READY", 1: "BLOCKED", 2: "COULD NOT CHECK"}
+
+
+def run_readiness(
+    tmp_path, job: dict, status: int, verdict: bool = True
+) -> tuple[subprocess.CompletedProcess, str]:
+    """The step's script with a stand-in check answering `status` (its verdict line first, or
+    a crash's traceback without one) and a stand-in comment poster."""
     _, step = readiness(job)
     (tmp_path / "venv" / "bin").mkdir(parents=True)
     python = tmp_path / "venv" / "bin" / "python"
-    python.write_text(f"#!/bin/sh\necho 'online: stack dev in eu-west-1: VERDICT'\nexit {status}\n")
-    python.chmod(0o755)
-    gh = tmp_path / "gh"
-    gh.write_text(
-        '#!/bin/sh\necho "gh $*" >> "$RUNNER_TEMP/calls"; cat "$5" >> "$RUNNER_TEMP/calls"\n'
+    said = (
+        f"online: stack dev in eu-west-1 as arn: {VERDICTS.get(status, '')}"
+        if verdict
+        else "Traceback (most recent call last):"
     )
-    gh.chmod(0o755)
+    python.write_text(
+        '#!/bin/sh\ncase "$*" in *ci_comment*) echo "comment $*" >> "$RUNNER_TEMP/calls"; '
+        'cat "$4" >> "$RUNNER_TEMP/calls"; exit 0;; esac\n'
+        f"echo '{said}'\nexit {status}\n"
+    )
+    python.chmod(0o755)
     env = {
-        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "PATH": "/usr/bin:/bin",
         "STACK": "dev",
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
@@ -174,15 +190,29 @@ def test_the_preview_posts_the_verdict_fails_when_blocked_and_warns_when_uncheck
     for status, expected in ((0, 0), (1, 1), (2, 0)):
         result, posted = run_readiness(tmp_path / str(status), PREVIEW, status)
         assert result.returncode == expected, result.stdout + result.stderr
-        assert "gh pr comment 7 --body-file" in posted and "VERDICT" in posted
+        assert "comment -m preflight.ci_comment readiness-dev" in posted
+        assert f": {VERDICTS[status]}" in posted
         assert "### Readiness of dev against the account" in posted
         assert ("::warning::" in result.stdout) == (status == 2)
+        assert "without a verdict" not in result.stdout
 
 
 def test_the_deploy_stops_when_blocked_and_goes_on_when_it_could_not_check(tmp_path):
     for status, expected in ((0, 0), (1, 1), (2, 0)):
         result, summary = run_readiness(tmp_path / str(status), UP, status)
         assert result.returncode == expected, result.stdout + result.stderr
-        assert "### Readiness of dev against the account" in summary and "VERDICT" in summary
+        assert "### Readiness of dev against the account" in summary
+        assert f": {VERDICTS[status]}" in summary
         assert ("::warning::" in result.stdout) == (status == 2)
         assert ("::error::dev is not ready" in result.stdout) == (status == 1)
+
+
+@pytest.mark.parametrize("job", [PREVIEW, UP], ids=["preview", "deploy"])
+def test_a_check_that_crashed_is_said_to_have_no_verdict_and_stops(tmp_path, job):
+    """An uncaught exception exits 1 like BLOCKED, a killed process otherwise: neither is a
+    verdict on the stack, and neither lets a deploy go on."""
+    for status in (1, 3, 137):
+        result, _ = run_readiness(tmp_path / str(status), job, status, verdict=False)
+        assert result.returncode != 0
+        assert f"failed without a verdict (exit {status})" in result.stdout
+        assert "is not ready" not in result.stdout

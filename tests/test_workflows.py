@@ -234,7 +234,7 @@ def test_token_permissions_are_least_privilege(key: str) -> None:
     configures_aws = bool(steps_using(job, AWS_ACTION)) or job.get("uses") == SELF + DEPLOY_STACK
     comments = any(
         (step.get("with") or {}).get("comment-on-pr") in (True, "true")
-        or "gh pr comment" in str(step.get("run", ""))
+        or "preflight.ci_comment" in str(step.get("run", ""))
         for step in job.get("steps", [])
     )
     allowed = ({"id-token"} if configures_aws else set()) | (
@@ -247,10 +247,14 @@ def test_token_permissions_are_least_privilege(key: str) -> None:
         assert permissions.get("pull-requests") == "write", f"{key} comments on the pull request"
     if job.get("steps") or "uses" in job:
         assert permissions.get("contents") == "read", f"{key} checks out the code read-only"
-    # Reading the environments' protection rules is the one extra read, where reviewers are checked.
+    # The one extra read, `actions`: the environments' protection rules where reviewers are
+    # checked, this run's jobs where the fleet halts a wave or sums the rollout up.
     reads = {scope for scope, level in permissions.items() if level == "read"} - {"contents"}
-    checks_reviewers = any("--check-reviewers" in str(s["run"]) for _, s in run_steps(job))
-    assert reads <= ({"actions"} if checks_reviewers else set()), f"{key} reads {sorted(reads)}"
+    reads_actions = any(
+        re.search(r"--check-reviewers|fleet\.job (halted|summary)", str(s["run"]))
+        for _, s in run_steps(job)
+    )
+    assert reads <= ({"actions"} if reads_actions else set()), f"{key} reads {sorted(reads)}"
 
 
 def test_the_pulumi_cli_is_pinned_no_older_than_the_sdk() -> None:

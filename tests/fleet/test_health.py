@@ -216,3 +216,46 @@ def test_observe_asks_aws_with_read_only_calls_and_follows_pages() -> None:
         {"c-node-cpu": "ALARM", "c-pending-pods": "OK"},
     )
     assert verdict(seen).state == "unhealthy"
+
+
+def test_an_add_on_degraded_while_nodes_roll_is_settling_a_node_group_degraded_is_not() -> None:
+    """terraform-provider-aws waits an add-on's DEGRADED out (internal/service/eks/addon.go at
+    00a35305, waitAddonCreated: Pending CREATING and DEGRADED, read 2026-12-06)."""
+    assert verdict(Observation("ACTIVE", {}, {"coredns": "DEGRADED"})) == Verdict(
+        "settling", ("add-on coredns is DEGRADED",)
+    )
+    assert verdict(Observation("ACTIVE", {"ng": "DEGRADED"})).state == "unhealthy"
+
+
+def test_what_aws_does_not_answer_is_a_verdict_not_a_traceback() -> None:
+    eks, cloudwatch = clients()
+    with Stubber(eks) as e, Stubber(cloudwatch) as c:
+        e.add_response(
+            "describe_cluster", {"cluster": {"name": "c", "status": "ACTIVE"}}, {"name": "c"}
+        )
+        # the group was replaced under another name, or the credentials expired
+        e.add_client_error(
+            "describe_nodegroup",
+            service_error_code="ResourceNotFoundException",
+            expected_params={"clusterName": "c", "nodegroupName": "system"},
+        )
+        e.add_client_error(
+            "describe_addon",
+            service_error_code="ExpiredTokenException",
+            expected_params={"clusterName": "c", "addonName": "coredns"},
+        )
+        c.add_client_error("describe_alarms", service_error_code="Throttling")
+        seen = observe(eks, cloudwatch, "c", ["system"], ["coredns"])
+    assert seen.unread == (
+        "node group system: ResourceNotFoundException",
+        "add-on coredns: ExpiredTokenException",
+        "the alarms: Throttling",
+    )
+    assert verdict(seen) == Verdict(
+        "unhealthy",
+        (
+            "could not read node group system: ResourceNotFoundException",
+            "could not read add-on coredns: ExpiredTokenException",
+            "could not read the alarms: Throttling",
+        ),
+    )

@@ -187,19 +187,88 @@ def test_the_role_must_be_fleet_yaml_s(monkeypatch: pytest.MonkeyPatch, capsys) 
     assert job.main(["role", "--stack", "nope"]) == 2
 
 
-def test_the_summary_lists_which_stack_runs_which_versions() -> None:
-    needs = {
-        "plan": {"result": "success"},
-        "wave1": {"result": "success"},
-        "wave2": {"result": "failure"},
+def test_the_summary_lists_each_stack_s_outcome_and_versions() -> None:
+    """Per stack, from its own job: prod turned unhealthy after its update, so it runs the new
+    versions although the rollout failed."""
+    jobs = {
+        "Wave 1 (dev)": {"conclusion": "success", "steps": []},
+        "Wave 2 (prod)": {
+            "conclusion": "failure",
+            "steps": [
+                {"name": "pulumi up (Automation API)", "conclusion": "success"},
+                {"name": "Health gate", "conclusion": "failure"},
+            ],
+        },
     }
-    text = job.summary(needs, lambda stack: ("1.35", "1.35", f"coredns v1 ({stack})"))
+    text = job.summary(jobs, lambda stack: ("1.35", "1.35", f"coredns v1 ({stack})"))
     assert text.splitlines()[2:] == [
         job.TABLE_HEAD.splitlines()[0],
         job.TABLE_HEAD.splitlines()[1],
-        "| dev | 1 | updated | 1.35 | 1.35 | coredns v1 (dev) |",
-        "| prod | 2 | failed | unchanged by this run | unchanged by this run | unchanged by this run |",
+        "| dev | 1 | updated (healthy for its soak time) | 1.35 | 1.35 | coredns v1 (dev) |",
+        "| prod | 2 | failed (at Health gate) | 1.35 | 1.35 | coredns v1 (prod) |",
     ]
+    failed_up = {
+        "Wave 1 (dev)": {
+            "conclusion": "failure",
+            "steps": [{"name": "pulumi up (Automation API)", "conclusion": "failure"}],
+        }
+    }
+    lines = job.summary(failed_up, lambda stack: ("?", "?", "?")).splitlines()
+    assert lines[-2].endswith("| as its failed update left it | as its failed update left it |")
+    assert (
+        "| prod | 2 | halted (an earlier wave did not pass) | unchanged by this run |" in lines[-1]
+    )
+
+
+def test_the_run_s_jobs_are_read_from_github_page_by_page(monkeypatch) -> None:
+    pages = {1: [{"name": f"Wave 1 (s{i})"} for i in range(100)], 2: [{"name": "Wave 2 (x)"}]}
+    asked: list[str] = []
+
+    class Answer:
+        def __init__(self, url: str) -> None:
+            asked.append(url)
+            self.body = json.dumps({"jobs": pages[int(url.rsplit("=", 1)[1])]}).encode()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def read(self, *args) -> bytes:
+            return self.body
+
+    monkeypatch.setattr("urllib.request.urlopen", lambda request, timeout: Answer(request.full_url))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    monkeypatch.setenv("GH_TOKEN", "t")
+    found = job.run_jobs()
+    assert len(found) == 101 and "Wave 2 (x)" in found
+    assert asked == [
+        f"https://api.github.com/repos/o/r/actions/runs/42/jobs?per_page=100&page={n}"
+        for n in (1, 2)
+    ]
+    monkeypatch.delenv("GH_TOKEN")
+    with pytest.raises(job.GitHubError, match="actions: read"):
+        job.run_jobs()
+
+
+def test_a_stack_halts_when_another_of_its_wave_failed(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(
+        job, "run_jobs", lambda: {"Wave 2 (prod)": {"conclusion": "failure", "steps": []}}
+    )
+    assert job.main(["halted", "--stack", "dev"]) == 0  # wave 1: nothing failed there
+    monkeypatch.setattr(
+        job, "run_jobs", lambda: {"Wave 1 (dev)": {"conclusion": "failure", "steps": []}}
+    )
+    assert job.main(["halted", "--stack", "dev"]) == 1
+    assert "dev halts: dev of wave 1 failed" in capsys.readouterr().out
+
+    def unreadable():
+        raise job.GitHubError("reading this run's jobs from GitHub: 403")
+
+    monkeypatch.setattr(job, "run_jobs", unreadable)
+    assert job.main(["halted", "--stack", "dev"]) == 2
 
 
 def test_the_offline_versions_are_the_program_s() -> None:

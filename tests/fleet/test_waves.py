@@ -91,37 +91,94 @@ def test_more_waves_than_wave_jobs_is_refused(project: Path) -> None:
     ]
 
 
+def job(conclusion: str, *steps: tuple[str, str]) -> dict:
+    """GitHub's record of one stack job ("List jobs for a workflow run"): its conclusion and its
+    steps' names and conclusions."""
+    return {
+        "status": "completed",
+        "conclusion": conclusion,
+        "steps": [{"name": n, "status": "completed", "conclusion": c} for n, c in steps],
+    }
+
+
+UPDATED = job("success", (planning.UP_STEP, "success"), ("Health gate", "success"))
+UNHEALTHY = job("failure", (planning.UP_STEP, "success"), ("Health gate", "failure"))
+NOT_READY = job("failure", ("Online readiness check", "failure"), (planning.UP_STEP, "skipped"))
+HALTED = job("failure", (planning.HALT_STEP, "failure"), (planning.UP_STEP, "skipped"))
+
+
+def jobs_of(**by_stack: dict) -> dict:
+    waves = {"dev": 1, "staging": 1, "prod-us": 2, "prod": 3}
+    return {planning.JOB_NAME.format(wave=waves[s], stack=s): j for s, j in by_stack.items()}
+
+
 @pytest.mark.parametrize(
-    "results, statuses",
+    "jobs, outcomes",
     [
-        # every wave succeeded
+        # every stack updated and healthy
         (
-            {1: "success", 2: "success", 3: "success"},
+            jobs_of(dev=UPDATED, staging=UPDATED, **{"prod-us": UPDATED}, prod=UPDATED),
             ["updated", "updated", "updated", "updated"],
         ),
-        # wave 1 failed: its stacks say failed (their jobs say which), every later wave halts
-        ({1: "failure", 2: "skipped", 3: "skipped"}, ["failed", "failed", "halted", "halted"]),
-        # a failure in the middle halts only what comes after
-        ({1: "success", 2: "failure", 3: "skipped"}, ["updated", "updated", "failed", "halted"]),
-        # a cancelled run
-        ({1: "success", 2: "cancelled"}, ["updated", "updated", "cancelled", "halted"]),
-        # a wave that reports success after one that did not is still halted (never trusted)
-        ({1: "failure", 2: "success", 3: "success"}, ["failed", "failed", "halted", "halted"]),
+        # in wave 1 one stack turned unhealthy after its update, the other was updated: each
+        # says so (the wave's result alone would call both failed), every later wave halts
+        (
+            jobs_of(dev=UPDATED, staging=UNHEALTHY),
+            [
+                "updated (healthy for its soak time)",
+                "failed (at Health gate), updated",
+                "halted (an earlier wave did not pass)",
+                "halted (an earlier wave did not pass)",
+            ],
+        ),
+        # a stack still queued when another of its wave failed halts instead of updating
+        (
+            jobs_of(dev=NOT_READY, staging=HALTED),
+            [
+                "failed (at Online readiness check)",
+                "halted (another stack of its wave failed)",
+                "halted (an earlier wave did not pass)",
+                "halted (an earlier wave did not pass)",
+            ],
+        ),
+        # a cancelled run after one stack's update
+        (
+            jobs_of(
+                dev=UPDATED,
+                staging=UPDATED,
+                **{"prod-us": job("cancelled", (planning.UP_STEP, "success"))},
+            ),
+            [
+                "updated (healthy for its soak time)",
+                "updated (healthy for its soak time)",
+                "cancelled (after its update), updated",
+                "halted (an earlier wave did not pass)",
+            ],
+        ),
         # the plan job failed: nothing ran
-        ({}, ["halted", "halted", "halted", "halted"]),
+        ({}, ["halted (an earlier wave did not pass)"] * 4),
     ],
 )
-def test_a_failed_wave_halts_every_later_wave(
-    project: Path, results: dict[int, str], statuses: list[str]
+def test_each_stack_s_outcome_comes_from_its_own_job(
+    project: Path, jobs: dict, outcomes: list[str]
 ) -> None:
-    found = planning.outcomes(planning.plan(load_inventory(project)), results)
-    assert [(o.stack, o.status) for o in found] == list(
-        zip(["dev", "staging", "prod-us", "prod"], statuses, strict=True)
-    )
+    found = planning.outcomes(planning.plan(load_inventory(project)), jobs)
+
+    def said(o: planning.Outcome) -> str:
+        text = f"{o.status} ({o.detail})" if o.detail else o.status
+        return text + (", updated" if o.updated and o.status != "updated" else "")
+
+    if outcomes[0] == "updated":
+        assert [o.status for o in found] == outcomes and all(o.updated for o in found)
+    else:
+        assert [said(o) for o in found] == outcomes
+    assert [o.stack for o in found] == ["dev", "staging", "prod-us", "prod"]
 
 
-def test_a_wave_starts_only_when_every_wave_before_it_succeeded() -> None:
-    assert planning.runs_after([])
-    assert planning.runs_after(["success", "success"])
-    for result in ("failure", "cancelled", "skipped"):
-        assert not planning.runs_after(["success", result])
+def test_a_wave_s_failed_stacks_are_those_whose_job_failed(project: Path) -> None:
+    first, *_ = planning.plan(load_inventory(project))
+    assert planning.failed_in_wave(jobs_of(dev=UPDATED), first) == []
+    assert planning.failed_in_wave(jobs_of(dev=NOT_READY, staging=UPDATED), first) == ["dev"]
+    # running (no conclusion yet) is not failed
+    running = {"status": "in_progress", "conclusion": None, "steps": []}
+    assert planning.failed_in_wave(jobs_of(dev=running), first) == []

@@ -1,8 +1,10 @@
 """fleet.yml, offline: waves in order (each needs the one before, so a failure halts the rest),
 each wave's matrix and max-parallel from the plan job, which computes them as `fleet.waves`
-does; every stack job in the stack's environment with the deployer role checked against
-fleet.yaml, in deploy-stack.yml's concurrency group, with the readiness check, the update and
-the gate in that order; the summary after everything."""
+does, and the reviewed stacks' environments checked there; every stack job in the stack's
+environment with the deployer role checked against fleet.yaml, queued in deploy-stack.yml's
+concurrency group, with the runner's tools, the wave's halt, the record, the readiness check,
+the update and the gate in that order, each under credentials that outlast it; the summary after
+everything, per stack."""
 
 from __future__ import annotations
 
@@ -48,18 +50,35 @@ def test_one_job_per_wave_each_waiting_for_the_one_before() -> None:
         assert job["concurrency"] == {
             "group": "deploy-${{ matrix.stack }}",
             "cancel-in-progress": False,
+            "queue": "max",  # a push's deploy waiting as well never cancels a rollout's job
         }
-        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        assert job["permissions"] == {"contents": "read", "id-token": "write", "actions": "read"}
+        assert job["name"] == planning.JOB_NAME.format(wave=number, stack="${{ matrix.stack }}")
         assert job["steps"] == JOBS["wave1"]["steps"]
 
 
-def test_the_job_timeout_covers_the_update_and_the_longest_soak() -> None:
+def test_the_update_and_the_gate_get_the_time_they_may_take() -> None:
+    from fleet.health import SETTLE_MINUTES
     from fleet.inventory import SOAK_LIMIT_MINUTES, UP_MINUTES
 
     deploy = yaml.safe_load((WORKFLOW.parent / "deploy-stack.yml").read_text())
     assert deploy["jobs"]["up"]["timeout-minutes"] == UP_MINUTES
+    steps = JOBS["wave1"]["steps"]
+    assert steps[step_index(steps, r"fleet\.job up --stack")]["timeout-minutes"] == UP_MINUTES
+    gate = steps[step_index(steps, r"fleet\.job gate --stack")]
+    # the gate settles for at most SETTLE_MINUTES, then soaks at most the longest soak
+    assert gate["timeout-minutes"] >= SETTLE_MINUTES + SOAK_LIMIT_MINUTES
     for job_id in WAVE_JOBS:
-        assert JOBS[job_id]["timeout-minutes"] >= UP_MINUTES + SOAK_LIMIT_MINUTES + 10
+        timed = sum(s.get("timeout-minutes", 0) for s in JOBS[job_id]["steps"])
+        # GitHub ends a hosted runner's job after 6 hours ("Usage limits", read 2026-12-06)
+        assert timed < JOBS[job_id]["timeout-minutes"] <= 360
+
+
+def test_the_plan_checks_the_reviewed_stacks_environments() -> None:
+    [step] = [s for s in JOBS["plan"]["steps"] if "--check-reviewers" in s.get("run", "")]
+    assert step["run"] == "python -m preflight.ci_stacks --check-reviewers"
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert JOBS["plan"]["permissions"]["actions"] == "read"
 
 
 def test_the_plan_job_outputs_what_fleet_waves_computes(tmp_path: Path) -> None:
@@ -102,36 +121,46 @@ def step_index(steps: list[dict], pattern: str) -> int:
 def test_each_stack_is_checked_then_ready_then_updated_then_gated() -> None:
     steps = JOBS["wave1"]["steps"]
     order = [
+        step_index(steps, r"Check the runner's tools|aws-cli/2"),
+        step_index(steps, r"fleet\.job halted --stack"),
         step_index(steps, r"-m preflight --stack \"\$STACK\"$"),
         step_index(steps, r"fleet\.job role --stack"),
-        step_index(steps, r"^aws-actions/configure-aws-credentials@"),
-        step_index(steps, r"fleet\.job ready --stack"),
         step_index(steps, r"-m preflight --stack \"\$STACK\" --against"),
+        step_index(steps, r"fleet\.job ready --stack"),
         step_index(steps, r"fleet\.job up --stack"),
         step_index(steps, r"fleet\.job gate --stack"),
     ]
-    assert order == sorted(order)
-    credentials = steps[order[2]]["with"]
-    assert credentials["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-    assert steps[order[1]]["env"] == {"ROLE_ARN": "${{ vars.AWS_DEPLOY_ROLE_ARN }}"}
+    assert order == sorted(order) and order[0] == 0
+    assert steps[order[1]]["name"] == planning.HALT_STEP
+    assert steps[order[6]]["name"] == planning.UP_STEP
     review = steps[order[4]]["run"]
     assert (
         "EKS_PLATFORM_DEPLOYED" in review and "GITHUB_ENV" in review and "preflight.adopt" in review
     )
-    up = steps[order[5]]
+    assert "pulumi login" in review  # the readiness check after it reads the record
+    assert steps[order[3]]["env"] == {"ROLE_ARN": "${{ vars.AWS_DEPLOY_ROLE_ARN }}"}
+    up = steps[order[6]]
     assert up["id"] == "up" and '--pulumi-stack "$STACK_NAME"' in up["run"]
-    assert steps[order[6]]["env"] == {
+    assert steps[order[7]]["env"] == {
         "CLUSTER": "${{ steps.up.outputs.cluster-name }}",
         "NODEGROUPS": "${{ steps.up.outputs.nodegroups }}",
         "ADDONS": "${{ steps.up.outputs.addons }}",
     }
+    credentials = [
+        i for i, s in enumerate(steps) if "configure-aws-credentials" in str(s.get("uses"))
+    ]
+    # credentials after the role check, and afresh right before the gate
+    assert order[3] < credentials[0] < order[4] and credentials[1] == order[7] - 1
+    for index in credentials:
+        assert steps[index]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
 
 
 def test_the_summary_runs_after_every_wave_whatever_happened() -> None:
     summary = JOBS["summary"]
     assert summary["needs"] == ["plan", *WAVE_JOBS] and summary["if"] == "always()"
+    assert summary["permissions"] == {"contents": "read", "actions": "read"}
     [step] = [s for s in summary["steps"] if "run" in s]
-    assert step["env"] == {"NEEDS": "${{ toJSON(needs) }}"}
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
     assert step["run"].rstrip().endswith("venv/bin/python -m fleet.job summary")
 
 

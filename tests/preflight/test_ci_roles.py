@@ -12,7 +12,8 @@ import re
 import pytest
 
 from preflight import ci_roles
-from preflight.ci_roles import DATA, DEPLOY, PREVIEW, UnmappedError, needed_actions
+from preflight.ci_iam import UnmappedError
+from preflight.ci_roles import DATA, DEPLOY, PREVIEW, needed_actions
 from tests.programs import EVERY_OPTION, program
 
 AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
@@ -90,10 +91,15 @@ def test_every_statement_is_scoped_to_the_stacks_account_and_region(stack: str) 
     region = ci_roles.stack_config(stack)["aws:region"]
     for purpose in ("deploy", "preview"):
         for policy in policy_files(stack, purpose):
-            # IAM and AWS STS quotas: 6,144 characters for a managed policy, white space not counted.
-            assert len(re.sub(r"\s", "", json.dumps(policy))) <= 6144
+            # IAM and AWS STS quotas: 6,144 characters for a managed policy, white space not
+            # counted, measured as created: with a bucket name of S3's longest, 63 characters.
+            filled = json.dumps(policy).replace("<STATE_BUCKET>", "b" * 63)
+            assert len(re.sub(r"\s", "", filled)) <= 6144
             for statement in policy["Statement"]:
                 resources = statement["Resource"]
+                if statement["Effect"] == "Deny":
+                    assert purpose == "deploy"  # the deployer's guards (test_ci_iam)
+                    continue
                 if resources == "*":
                     services = {a.split(":")[0] for a in statement["Action"]}
                     if services <= {"iam", "sts"}:  # global services name no region
@@ -114,6 +120,36 @@ def test_every_statement_is_scoped_to_the_stacks_account_and_region(stack: str) 
                     assert f":{region}:" in arn or "::" in arn, arn
 
 
+def test_the_size_counts_the_longest_bucket_name_the_policy_can_be_filled_with() -> None:
+    # 14 characters of placeholder stand for up to 63 of bucket name (S3 bucket naming rules)
+    assert ci_roles.size({"Resource": "<STATE_BUCKET>"}) == len('{"Resource":""}') + 63
+    assert ci_roles.size({"Resource": "<ACCOUNT_ID>"}) == len('{"Resource":"<ACCOUNT_ID>"}')
+
+
+def test_trust_state_and_ami_arns_follow_the_stacks_partition() -> None:
+    trust = ci_roles.trust(DEPLOY, "cn-stack", "aws-cn")
+    principal = trust["Statement"][0]["Principal"]["Federated"]
+    assert (
+        principal
+        == "arn:aws-cn:iam::<ACCOUNT_ID>:oidc-provider/token.actions.githubusercontent.com"
+    )
+    state = ci_roles.state_statements(DEPLOY, "aws-us-gov")
+    assert state[0]["Resource"] == "arn:aws-us-gov:s3:::<STATE_BUCKET>"
+    assert state[1]["Resource"] == "arn:aws-us-gov:s3:::<STATE_BUCKET>/.pulumi/*"
+    bucket = ci_roles.state_bucket_policy("aws-cn")["Statement"][0]["Resource"]
+    assert bucket == ["arn:aws-cn:s3:::<STATE_BUCKET>", "arn:aws-cn:s3:::<STATE_BUCKET>/*"]
+    [ami] = ci_roles.eks_public_ami_parameters("cn-north-1")["Resource"]
+    assert ami.startswith("arn:aws-cn:ssm:cn-north-1::parameter/")
+
+
+def test_the_public_ami_parameters_are_granted_and_no_note_says_otherwise() -> None:
+    assert "notGranted" not in DATA["online"]
+    for stack in ci_roles.stacks():
+        for purpose in ("deploy", "preview"):
+            sids = [s["Sid"] for p in policy_files(stack, purpose) for s in p["Statement"]]
+            assert "EksPublicAmiParameters" in sids, (stack, purpose)
+
+
 def test_trust_policies_name_the_github_provider_and_one_subject() -> None:
     trust = json.loads((ci_roles.IAM_DIR / "prod-deploy-trust.json").read_text())
     [statement] = trust["Statement"]
@@ -129,18 +165,27 @@ def test_trust_policies_name_the_github_provider_and_one_subject() -> None:
 def test_facts_held_against_the_service_authorization_reference() -> None:
     """Values written down from the reference pages (read 2026-12-06), not from the table."""
     actions = DATA["actions"]
-    # list_amazonec2: DescribeVpcs has no resource type; CreateVpc requires `vpc`
-    # (arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}), may name an `ipam-pool`
-    # (arn:${Partition}:ec2::${Account}:ipam-pool/${IpamPoolId}, no region) and depends on
-    # ec2:CreateTags.
-    assert actions["ec2:DescribeVpcs"] == {"access": "List", "arns": [], "dependent": []}
+    # list_amazonec2: DescribeVpcs has no resource type (its one condition key: ec2:Region);
+    # CreateVpc requires `vpc` (arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}), may
+    # name an `ipam-pool` (arn:${Partition}:ec2::${Account}:ipam-pool/${IpamPoolId}, no region)
+    # and depends on ec2:CreateTags.
+    assert actions["ec2:DescribeVpcs"] == {
+        "access": "List",
+        "arns": [],
+        "dependent": [],
+        "conditions": ["ec2:Region"],
+    }
     assert actions["ec2:CreateVpc"]["arns"] == [
         "arn:${Partition}:ec2:${Region}:${Account}:*",
         "arn:${Partition}:ec2::${Account}:*",
     ]
     assert actions["ec2:CreateVpc"]["dependent"] == ["ec2:CreateTags"]
     # list_amazonelastickubernetesservice: CreateCluster has no resource type.
-    assert actions["eks:CreateCluster"] == {"access": "Write", "arns": [], "dependent": []}
+    assert {k: actions["eks:CreateCluster"][k] for k in ("access", "arns", "dependent")} == {
+        "access": "Write",
+        "arns": [],
+        "dependent": [],
+    }
     # list_awsidentityandaccessmanagementiam: PassRole on role (arn:${Partition}:iam::${Account}:role/...).
     assert actions["iam:PassRole"]["arns"] == ["arn:${Partition}:iam::${Account}:*"]
     # list_amazonmanagedserviceforprometheus: CreateScraper depends on iam:CreateServiceLinkedRole.

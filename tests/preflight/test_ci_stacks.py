@@ -107,3 +107,17 @@ def test_the_command_reports_a_missing_reviewer_as_a_github_error(capsys, monkey
     assert main(["--deploy-stages", "3", "--check-reviewers"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("::error::environment prod does not exist")
+
+
+def test_the_reviewers_are_checked_without_planning_stages(capsys, monkeypatch) -> None:
+    """fleet.yml's plan job checks the reviewed environments on their own (no deploy stages)."""
+    asked: list[str] = []
+    protected = {"protection_rules": [{"type": "required_reviewers"}]}
+    monkeypatch.setattr(
+        "preflight.ci_stacks.github_environment", lambda name: asked.append(name) or protected
+    )
+    assert main(["--check-reviewers"]) == 0
+    assert asked == ["prod"]
+    monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: {})
+    assert main(["--check-reviewers"]) == 2
+    assert "environment prod requires no reviewer" in capsys.readouterr().err
