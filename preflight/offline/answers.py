@@ -160,6 +160,10 @@ NETWORK: dict[str, Answer] = {
         {},
     ),
     "aws:ec2/tag:Tag": lambda cloud, new: (f"{new.state['resourceId']},{new.state['key']}", {}),
+    "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": lambda cloud, new: (
+        f"vpc-cidr-assoc-{new.hex(17)}",
+        {},
+    ),
     # One per account and region: the provider's id is the region.
     "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda cloud, new: (cloud.region, {}),
 }
