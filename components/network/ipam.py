@@ -23,6 +23,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.sync_await import _sync_await
 
+from components.base.config import SettingsError
+from components.base.config.problems import problem_text
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
 from components.network.settings import NetworkSettings
 
@@ -67,4 +69,15 @@ def with_pool_range(
     SettingsError when the plan does not fit it (a pod range overlapping it, say)."""
     if not settings.from_pool:
         return settings
-    return settings.planned(recorded or ask_pool(settings))
+    if recorded:
+        return settings.planned(recorded)
+    try:
+        return settings.planned(ask_pool(settings))
+    except SettingsError:
+        raise
+    except Exception as error:  # the lookup failed: the provider's text says why
+        why = str(error).split(" failed: ", 1)[-1]
+        text = f"the pool has no /{settings.ipam_netmask_length} range to give: {why}"
+        raise SettingsError(
+            [problem_text("network.ipamPoolId", settings.ipam_pool_id, text)]
+        ) from None
