@@ -1,6 +1,6 @@
 """What the mocked account sees of a landing zone's network: a VPC its network team owns in another
 account and shares with this one through AWS RAM (the stacks of `network.mode: existing` go
-there), a second VPC with one subnet, and the organisation's IPAM pool. Answered as pulumi-aws 7
+there), a second VPC, and the organisation's IPAM pool. Answered as pulumi-aws 7
 reads them (getVpc, getSubnet, getRouteTable, getVpcEndpoint, getIpamPreviewNextCidr), filters
 honoured, and a failure, as the provider reports it, for what does not exist.
 
@@ -9,7 +9,8 @@ for internal load balancers, default route to a transit gateway), a control-plan
 and a public subnet (/24, tagged for internet-facing load balancers, default route to the
 internet gateway); in the first AZ also an isolated node subnet (no default route, reaching AWS
 through the VPC's interface endpoints and its S3 gateway endpoint), an untagged node subnet, and
-a nearly full control-plane subnet. Subnet ids are `subnet-` and 17 hex digits of the region and
+a nearly full control-plane subnet. The second VPC has a node and a control-plane subnet in each
+of the first two AZs. Subnet ids are `subnet-` and 17 hex digits of the region and
 the subnet's name (`shared_subnet_id`)."""
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ ENDPOINT_SERVICES = (
     "elasticloadbalancing",
     "autoscaling",
 )
-# The organisation's IPAM pool for VPC ranges, and what it has allocated already.
+# The organisation's IPAM pools for VPC ranges: each one's range and what it has allocated.
 IPAM_POOL = "ipam-pool-0d9e8f7a6b5c4d3e2"
-IPAM_POOL_CIDR = "10.128.0.0/10"
-IPAM_ALLOCATED = ("10.128.0.0/16", "10.129.0.0/17")
+IPAM_POOLS = {
+    IPAM_POOL: ("10.128.0.0/10", ("10.128.0.0/16", "10.129.0.0/17")),
+    "ipam-pool-0a1b2c3d4e5f60718": ("10.192.0.0/10", ()),
+}
 
 
 class Cloud(Protocol):
@@ -100,8 +103,23 @@ def subnets(cloud: Cloud) -> dict[str, dict[str, Any]]:
         _subnet(cloud, "isolated-0", first, "10.60.96.0/19", internal, 40, ids["vpc"]),
         _subnet(cloud, "untagged-0", first, "10.60.128.0/20", {}, 0, ids["vpc"]),
         _subnet(cloud, "full-control-0", first, "10.60.254.0/28", {}, 8, ids["vpc"]),
-        _subnet(cloud, "elsewhere-0", first, "10.61.0.0/20", internal, 0, ids["other"]),
     ]
+    # The second VPC: a control-plane and a node subnet in each of the first two AZs.
+    for i, zone in enumerate(azs[:2]):
+        found += [
+            _subnet(
+                cloud, f"elsewhere-{i}", zone, f"10.61.{16 * i}.0/20", internal, 0, ids["other"]
+            ),
+            _subnet(
+                cloud,
+                f"elsewhere-control-{i}",
+                zone,
+                f"10.61.255.{240 - 16 * i}/28",
+                {},
+                0,
+                ids["other"],
+            ),
+        ]
     return {s["id"]: s for s in found}
 
 
@@ -146,7 +164,12 @@ def route_tables(cloud: Cloud) -> list[dict[str, Any]]:
             "untagged-",
         ),
         ("other-main", ids["other"], [], None),
-        ("elsewhere", ids["other"], [], "elsewhere-"),
+        (
+            "elsewhere",
+            ids["other"],
+            [_route(cidrBlock=default, transitGatewayId=ids["tgw"])],
+            "elsewhere-",
+        ),
     ]
     found = []
     for name, vpc, routes, members in tables:
@@ -315,16 +338,15 @@ def preview_next_cidr(cloud: Cloud, args: dict[str, Any]) -> Any:
     """The pool's first free range of the netmask length asked (AllocateIpamPoolCidr with
     PreviewNextCidr), or the failure for an unknown pool."""
     pool, netmask = args.get("ipamPoolId"), int(args.get("netmaskLength") or 0)
-    if pool != IPAM_POOL:
+    if pool not in IPAM_POOLS:
         return {}, [
             ("ipamPoolId", f"InvalidIpamPoolId.NotFound: The pool ID '{pool}' does not exist")
         ]
-    taken = [
-        ipaddress.ip_network(c) for c in (*IPAM_ALLOCATED, *(args.get("disallowedCidrs") or ()))
-    ]
+    pool_cidr, allocated = IPAM_POOLS[pool]
+    taken = [ipaddress.ip_network(c) for c in (*allocated, *(args.get("disallowedCidrs") or ()))]
     cidr = next(
         str(n)
-        for n in ipaddress.ip_network(IPAM_POOL_CIDR).subnets(new_prefix=netmask)
+        for n in ipaddress.ip_network(pool_cidr).subnets(new_prefix=netmask)
         if not any(n.overlaps(t) for t in taken)
     )
     return {
