@@ -334,6 +334,17 @@ OBSERVABILITY: dict[str, Answer] = {
     ),
     "aws:amp/workspace:Workspace": _workspace,
     "aws:amp/scraper:Scraper": _scraper,
+    "aws:lambda/function:Function": lambda cloud, new: (
+        new.state["name"],
+        {
+            "arn": (arn := cloud.arn("lambda", f"function:{new.state['name']}")),
+            "qualifiedArn": f"{arn}:$LATEST",
+            "version": "$LATEST",
+            "lastModified": CREATED_AT,
+        },
+    ),
+    # The provider's id is the statement id.
+    "aws:lambda/permission:Permission": lambda cloud, new: (new.state["statementId"], {}),
 }
 
 # --------------------------------------------------------------------------- messaging

@@ -185,6 +185,7 @@ AUTONAMED = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
     "aws:cloudwatch/logGroup:LogGroup": "name",
     "aws:eks/cluster:Cluster": "name",
+    "aws:lambda/function:Function": "name",
 }
 
 

@@ -1,13 +1,18 @@
 """`network.podCidr`: the pod range's plan, its settings, and what the program registers for it
 (the range associated with the VPC, a pod subnet per AZ tagged for the VPC CNI's subnet
-discovery and routed through its AZ's private route table, the endpoints reachable from it)."""
+discovery and routed through its AZ's private route table, the endpoints reachable from it, and
+an alarm per pod subnet on the free addresses a scheduled function publishes)."""
 
 import ipaddress
+import json
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from components.addons.catalog import subnet_discovery_problem
 from components.base.config import SettingsError
+from components.monitoring.subnet_addresses import handler
 from components.network.subnet_plan import SubnetPlanError, plan_subnets, with_pod_subnets
 from components.stack.settings import load_settings
 from tests.programs import program
@@ -162,7 +167,8 @@ def test_one_pod_subnet_per_az_tagged_for_the_cni_only(pods):
         assert not {"kubernetes.io/role/elb", "kubernetes.io/role/internal-elb"} & set(tags)
         assert "karpenter.sh/discovery" not in tags
         assert subnet.inputs["mapPublicIpOnLaunch"] is False
-    assert pods.outputs["podSubnetIds"] == [s.id for s in found]
+    in_az_order = sorted(found, key=lambda s: s.inputs["availabilityZone"])
+    assert pods.outputs["podSubnetIds"] == [s.id for s in in_az_order]
 
 
 def test_pod_subnets_route_like_the_private_subnet_of_their_az(pods):
@@ -209,3 +215,107 @@ def test_the_vpc_cni_keeps_its_configuration_and_the_managed_policy_that_lists_s
 def test_without_a_pod_range_nothing_of_it_is_registered(dev):
     assert not dev.of_type("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation")
     assert not tier(dev, "pod")
+
+
+# ---------------------------------------------------------------------- the free-address alarm
+
+
+def test_the_function_publishes_each_subnet_s_free_addresses(monkeypatch):
+    monkeypatch.setenv("SUBNET_IDS", "subnet-0123456789abcdef0,subnet-0fedcba9876543210")
+    monkeypatch.setenv("CLUSTER_NAME", "eks-platform-dev")
+    ec2 = boto3.client(
+        "ec2", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    cloudwatch = boto3.client(
+        "cloudwatch", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    subnets = [
+        {"SubnetId": "subnet-0123456789abcdef0", "AvailableIpAddressCount": 16000},
+        {"SubnetId": "subnet-0fedcba9876543210", "AvailableIpAddressCount": 12},
+    ]
+    with Stubber(ec2) as ec2_stub, Stubber(cloudwatch) as cw_stub:
+        ec2_stub.add_response(
+            "describe_subnets",
+            {"Subnets": subnets},
+            {"SubnetIds": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]},
+        )
+        datum = [
+            {
+                "MetricName": "AvailableIpAddressCount",
+                "Dimensions": [
+                    {"Name": "ClusterName", "Value": "eks-platform-dev"},
+                    {"Name": "SubnetId", "Value": s["SubnetId"]},
+                ],
+                "Value": s["AvailableIpAddressCount"],
+                "Unit": "Count",
+            }
+            for s in subnets
+        ]
+        cw_stub.add_response(
+            "put_metric_data", {}, {"Namespace": "EKSPlatform/Subnets", "MetricData": datum}
+        )
+        found = handler({}, None, ec2=ec2, cloudwatch=cloudwatch)
+    assert found == {
+        "published": {"subnet-0123456789abcdef0": 16000, "subnet-0fedcba9876543210": 12}
+    }
+
+
+def named(run, typ, name):
+    return next(r for r in run.of_type(typ) if r.name == name)
+
+
+def test_an_alarm_per_pod_subnet_fires_a_tenth_before_it_is_full(pods):
+    by_az = {s.inputs["availabilityZone"]: s for s in tier(pods, "pod")}
+    alarms = [
+        r
+        for r in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith("monitoring-pod-addresses-")
+    ]
+    assert len(alarms) == 3
+    for alarm in alarms:
+        zone = alarm.name.removeprefix("monitoring-pod-addresses-")
+        inputs = alarm.inputs
+        assert (inputs["namespace"], inputs["metricName"]) == (
+            "EKSPlatform/Subnets",
+            "AvailableIpAddressCount",
+        )
+        assert inputs["dimensions"] == {
+            "ClusterName": "eks-platform-dev",
+            "SubnetId": by_az[zone].id,
+        }
+        # A /18 has 16,384 addresses: a tenth is 1,638.
+        assert (inputs["comparisonOperator"], inputs["threshold"]) == ("LessThanThreshold", 1638)
+        assert inputs["statistic"] == "Minimum" and inputs["treatMissingData"] == "breaching"
+        assert inputs["alarmActions"] == inputs["okActions"] != []
+
+
+def test_the_function_runs_every_five_minutes_on_the_pod_subnets(pods):
+    function = pods.one("aws:lambda/function:Function")
+    in_az_order = sorted(tier(pods, "pod"), key=lambda s: s.inputs["availabilityZone"])
+    variables = function.inputs["environment"]["variables"]
+    assert variables["SUBNET_IDS"] == ",".join(s.id for s in in_az_order)
+    assert function.inputs["runtime"] == "python3.13"
+    assert function.inputs["handler"] == "subnet_addresses.handler"
+    rule = named(pods, "aws:cloudwatch/eventRule:EventRule", "monitoring-pod-addresses")
+    assert rule.inputs["scheduleExpression"] == "rate(5 minutes)"
+    target = named(pods, "aws:cloudwatch/eventTarget:EventTarget", "monitoring-pod-addresses")
+    assert target.inputs["arn"] == function.outputs["arn"]
+    permission = pods.one("aws:lambda/permission:Permission")
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    assert permission.inputs["sourceArn"] == rule.outputs["arn"]
+
+
+def test_the_function_logs_to_its_encrypted_group_and_publishes_in_one_namespace(pods):
+    function = pods.one("aws:lambda/function:Function")
+    group = named(pods, "aws:cloudwatch/logGroup:LogGroup", "monitoring-pod-addresses")
+    assert function.inputs["loggingConfig"]["logGroup"] == group.inputs["name"]
+    assert group.inputs["kmsKeyId"] and group.inputs["retentionInDays"] == 30
+    policy = json.loads(
+        named(pods, "aws:iam/rolePolicy:RolePolicy", "monitoring-pod-addresses").inputs["policy"]
+    )
+    publish = next(s for s in policy["Statement"] if s["Action"] == "cloudwatch:PutMetricData")
+    assert publish["Condition"] == {"StringEquals": {"cloudwatch:namespace": "EKSPlatform/Subnets"}}
+
+
+def test_no_pod_range_no_function(dev):
+    assert not dev.of_type("aws:lambda/function:Function")
