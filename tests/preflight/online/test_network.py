@@ -17,6 +17,7 @@ from preflight.online.aws import Answers, Asker
 from preflight.online.capacity import check_capacity
 from preflight.online.facts import FACTS, pod_eni_addresses, primary_eni_addresses
 from preflight.online.network import check_network
+from preflight.online.quotas import usage
 from preflight.online.stack import plan_of
 from tests.components.network.test_existing import VPC, existing, sid
 from tests.preflight.online.support import answers, plan, stubbed_session
@@ -212,3 +213,9 @@ def test_what_the_ci_roles_do_not_map_yet_is_could_not_check_not_a_traceback(mon
     monkeypatch.setattr(online, "Asker", Nothing)
     report = online.online_report("dev", session=stubbed_session(), environ={})
     assert any("no IAM actions for aws:ec2/getVpc:getVpc" in r for r in report.could_not_check)
+
+
+def test_a_stack_in_an_existing_vpc_adds_no_vpc_to_the_quota(monkeypatch, in_existing_vpc):
+    got = answers("dev-new", monkeypatch)
+    assert usage(in_existing_vpc, got)["vpcs"][1] == 0
+    assert usage(plan("dev-new"), got)["vpcs"][1] == 1  # a new stack's own VPC is still to come
