@@ -254,11 +254,15 @@ def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
     if _filters(args) or args.get("tags") or args.get("cidrBlock"):
         raise NotImplementedError("the mocked cloud finds landing-zone VPCs by id only")
     ids = _ids(cloud.region)
-    cidrs = {ids["vpc"]: (VPC_CIDR, "main"), ids["other"]: (OTHER_VPC_CIDR, "other-main")}
-    if args.get("id") not in cidrs:
+    # id -> (range, the name of its main route table, its Name tag)
+    vpcs = {
+        ids["vpc"]: (VPC_CIDR, "main", "landing-zone-shared"),
+        ids["other"]: (OTHER_VPC_CIDR, "other-main", "landing-zone-other"),
+    }
+    if args.get("id") not in vpcs:
         return _no_match("EC2 VPC")
     vpc_id = args["id"]
-    cidr, main = cidrs[vpc_id]
+    cidr, main, name = vpcs[vpc_id]
     return {
         "id": vpc_id,
         "arn": f"arn:aws:ec2:{cloud.region}:{NETWORK_ACCOUNT}:vpc/{vpc_id}",
@@ -283,7 +287,7 @@ def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
         "ownerId": NETWORK_ACCOUNT,
         "region": cloud.region,
         "state": "available",
-        "tags": {"Name": f"landing-zone-{main.removesuffix('main').rstrip('-') or 'shared'}"},
+        "tags": {"Name": name},
     }
 
 
