@@ -320,7 +320,10 @@ def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
     """Why `pod_cidr` cannot be the pod range of a VPC of range `vpc_cidr` (None: it can).
     AWS lets a VPC of an RFC 1918 range add ranges of the same RFC 1918 block or from outside
     RFC 1918 (100.64/10), never another RFC 1918 block; a VPC outside RFC 1918 adds no RFC 1918
-    range ("IPv4 CIDR block association restrictions", VPC user guide, vpc-cidr-blocks.html)."""
+    range ("IPv4 CIDR block association restrictions", VPC user guide, vpc-cidr-blocks.html;
+    read 2026-12-06 through a stored third-party encoding of that table, whose AWS copy stopped
+    before it). Its finer rules inside one block (no 10.0.0.0/16 beside a 10.0.0.0/15, none of
+    172.31.0.0/16) are left to AWS: a pod range from 100.64/10, the usual one, never meets them."""
     try:
         pods = ipaddress.IPv4Network(pod_cidr)
     except ValueError:
