@@ -141,6 +141,7 @@ def _of(resources: Sequence[Registration], typ: str) -> list[Registration]:
 def stack_region(resources: Iterable[Registration]) -> str | None:
     """The region the resources are in, read from what names it: a subnet's AZ (`<region><letter>`,
     the AZ naming AWS documents) or an endpoint's service name (`com.amazonaws.<region>.<service>`)."""
+    resources = list(resources)
     for r in resources:
         if r.type == "aws:ec2/subnet:Subnet" and isinstance(
             az := r.inputs.get("availabilityZone"), str
@@ -148,6 +149,10 @@ def stack_region(resources: Iterable[Registration]) -> str | None:
             return az[:-1]
         if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint":
             return str(r.inputs.get("serviceName", "")).split(".")[2]
+    # In an existing VPC the stack has neither: the region of a regional resource's ARN.
+    for r in resources:
+        if r.type == "aws:eks/cluster:Cluster" and isinstance(arn := r.outputs.get("arn"), str):
+            return arn.split(":")[3] or None
     return None
 
 
@@ -163,6 +168,11 @@ def _counted(
         if e.inputs.get("vpcEndpointType") == "Interface"
     )
     logs = [g.inputs.get("name", "") for g in _of(resources, "aws:cloudwatch/logGroup:LogGroup")]
+    # Alarms on a metric the stack publishes itself (the pod subnets' free addresses): one each.
+    custom = sum(
+        not str(a.inputs.get("namespace", "")).startswith(("AWS/", "ContainerInsights"))
+        for a in _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    )
     cp_gb, flow_gb = (
         assumed.get("control_plane_log_gb_month", 0),
         assumed.get("flow_log_gb_month", 0),
@@ -181,6 +191,8 @@ def _counted(
         ("Flow log ingestion", sum("flow-logs" in g for g in logs) * flow_gb, "cloudwatch_log_ingest_gb", "GB", "GB",
          f"assumes {flow_gb} GB/month per VPC"),
         ("CloudWatch alarms", n["aws:cloudwatch/metricAlarm:MetricAlarm"], "cloudwatch_alarm_month", "alarm", "month", ""),
+        ("CloudWatch custom metrics", custom, "cloudwatch_custom_metric_month", "metric", "month",
+         "the pod subnets' free addresses, published by the stack"),
         ("CloudWatch dashboards", n["aws:cloudwatch/dashboard:Dashboard"], "cloudwatch_dashboard_month", "dashboard", "month",
          "first 3 per account are free"),
     ]
@@ -270,6 +282,10 @@ def _launched_by_aws(resources: Sequence[Registration]) -> tuple[str, ...]:
             f"nodes Karpenter launches for NodePool {pool.name} (EC2 and their volumes, up to "
             f"{f'{cpu:g}' if isinstance(cpu, float | int) else cpu} vCPU and "
             f"{limits.get('memory', '?')} memory)"
+        )
+    if _of(resources, "aws:lambda/function:Function"):
+        found.append(
+            "the pod-address function's runs (every five minutes: Lambda requests and compute)"
         )
     for cluster in _of(resources, "aws:eks/cluster:Cluster"):
         if (cluster.inputs.get("computeConfig") or {}).get("enabled"):

@@ -105,3 +105,30 @@ def default_configuration(name: str, prefix_delegation: bool, warm_prefix_target
         # `agent.config` would replace the chart's whole agent configuration, so none is given.
         return {"containerLogs": {"enabled": True}}  # Fluent Bit ships application logs
     return {}
+
+
+# The VPC CNI's enhanced subnet discovery: from v1.18.0, on by default (ENABLE_SUBNET_DISCOVERY
+# true), a node's new ENIs go to the subnet of its VPC and AZ with the most free addresses among
+# its own and those tagged kubernetes.io/role/cni=1; ENIConfig custom networking, when on, wins
+# (EKS user guide cni-subnet-selection.adoc at awsdocs/amazon-eks-user-guide 1a447df9, and
+# amazon-vpc-cni-k8s v1.22.4 pkg/awsutils/awsutils.go, read 2026-12-06).
+SUBNET_DISCOVERY_SINCE = (1, 18, 0)
+
+
+def cni_version(version: str) -> tuple[int, ...]:
+    """`v1.22.4-eksbuild.3` -> (1, 22, 4)."""
+    return tuple(int(part) for part in version.removeprefix("v").split("-")[0].split("."))
+
+
+def subnet_discovery_problem(version: str, configuration: dict) -> str | None:
+    """Why pods would not take their IPs from tagged subnets with this vpc-cni add-on version and
+    configuration (None: they would)."""
+    if cni_version(version) < SUBNET_DISCOVERY_SINCE:
+        since = ".".join(map(str, SUBNET_DISCOVERY_SINCE))
+        return f"vpc-cni {version} predates subnet discovery (v{since})"
+    env = configuration.get("env") or {}
+    if str(env.get("ENABLE_SUBNET_DISCOVERY", "true")).lower() != "true":
+        return "its configuration turns subnet discovery off (ENABLE_SUBNET_DISCOVERY)"
+    if str(env.get("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "false")).lower() == "true":
+        return "its configuration turns on custom networking, which takes precedence over the tags"
+    return None

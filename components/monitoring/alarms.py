@@ -7,6 +7,7 @@ so their alarms exist only when that add-on is on.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 EKS = "AWS/EKS"
@@ -95,3 +96,13 @@ def alarm_specs(min_nodes: int, cpu_percent: int, insights: bool) -> list[AlarmS
             )
         )
     return alarms
+
+
+# A pod subnet's alarm fires when a tenth of its addresses are left: the node subnet then still
+# takes pods' new ENIs (the VPC CNI falls back to it), so pods keep starting while it is grown.
+POD_ADDRESS_SHARE = 10
+
+
+def pod_address_threshold(cidr: str) -> int:
+    """Free addresses below which a pod subnet of `cidr` alarms (a tenth of its size)."""
+    return ipaddress.ip_network(cidr).num_addresses // POD_ADDRESS_SHARE

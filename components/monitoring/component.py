@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -10,13 +11,20 @@ import pulumi_aws as aws
 from components.addons.component import Addons
 from components.base.component import PlatformComponent
 from components.base.context import StackContext
+from components.base.iam import service_trust, to_json
 from components.cluster.component import Cluster
-from components.monitoring.alarms import alarm_specs
+from components.monitoring import subnet_addresses
+from components.monitoring.alarms import alarm_specs, pod_address_threshold
 from components.monitoring.dashboard import dashboard_body
-from components.monitoring.iam import alarm_topic_key_policy
+from components.monitoring.iam import alarm_topic_key_policy, subnet_publisher
 from components.monitoring.settings import MonitoringSettings
+from components.monitoring.subnet_addresses import METRIC, NAMESPACE
 from components.network.component import Network
 from components.nodes.component import Capacity
+
+# Lambda's Python 3.13 runtime: released 2024-11-14, deprecated from 2029-06-30 ("Lambda runtimes",
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, as listed 2026-12-06).
+LAMBDA_RUNTIME = "python3.13"
 
 
 class Monitoring(PlatformComponent):
@@ -82,6 +90,8 @@ class Monitoring(PlatformComponent):
             )
             for spec in alarm_specs(capacity.min_nodes, settings.node_cpu_alarm_percent, insights)
         ]
+        if network.pod_subnet_ids:
+            alarms += self._pod_addresses(network, topic, alarm_prefix)
         region = stack.aws.region
         dashboard = aws.cloudwatch.Dashboard(
             self.child_name("dashboard"),
@@ -103,6 +113,105 @@ class Monitoring(PlatformComponent):
                 "prometheusEndpoint": endpoint,
             }
         )
+
+    def _pod_addresses(
+        self, network: Network, topic: aws.sns.Topic, alarm_prefix: str
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        """An alarm per pod subnet on its free addresses, which a function publishes every five
+        minutes (AWS publishes none: components/monitoring/subnet_addresses.py says why)."""
+        stack, cluster = self.stack, self.stack.cluster_name
+        group_name = f"/aws/lambda/{cluster}-pod-addresses"
+        _, group = self.encrypted_log_group(
+            "pod-addresses", group_name, "the pod-address function's logs", "pod-addresses"
+        )
+        role, _ = self.add_role(
+            "pod-addresses",
+            f"Lets the pod-address function of {cluster} read its subnets and publish them",
+            to_json(service_trust(stack.aws, "lambda")),
+            tags=self._tags(f"{cluster}-pod-addresses"),
+        )
+        permissions = aws.iam.RolePolicy(
+            self.child_name("pod-addresses"),
+            role=role.name,
+            policy=group.arn.apply(lambda arn: to_json(subnet_publisher(arn, NAMESPACE))),
+            opts=self._child(),
+        )
+        function = aws.lambda_.Function(
+            self.child_name("pod-addresses"),
+            description=f"Publishes the free addresses of {cluster}'s pod subnets",
+            runtime=LAMBDA_RUNTIME,
+            architectures=["arm64"],
+            handler=f"{subnet_addresses.__name__.rsplit('.', 1)[-1]}.handler",
+            code=pulumi.AssetArchive(
+                {Path(subnet_addresses.__file__).name: pulumi.FileAsset(subnet_addresses.__file__)}
+            ),
+            role=role.arn,
+            timeout=30,
+            memory_size=128,
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={
+                    "SUBNET_IDS": pulumi.Output.all(*network.pod_subnet_ids).apply(",".join),
+                    "CLUSTER_NAME": cluster,
+                }
+            ),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=group.name
+            ),
+            tags=self._tags(f"{cluster}-pod-addresses"),
+            opts=self._child(depends_on=[permissions]),
+        )
+        schedule = aws.cloudwatch.EventRule(
+            self.child_name("pod-addresses"),
+            description=f"Every five minutes: the free addresses of {cluster}'s pod subnets",
+            schedule_expression="rate(5 minutes)",
+            tags=self._tags(f"{cluster}-pod-addresses"),
+            opts=self._child(),
+        )
+        aws.lambda_.Permission(
+            self.child_name("pod-addresses"),
+            statement_id="ScheduledByEventBridge",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal=stack.aws.service_principal("events"),
+            source_arn=schedule.arn,
+            opts=self._child(),
+        )
+        aws.cloudwatch.EventTarget(
+            self.child_name("pod-addresses"),
+            rule=schedule.name,
+            target_id="pod-addresses",
+            arn=function.arn,
+            opts=self._child(),
+        )
+        plan = network.settings.plan
+        assert plan is not None, "pod subnets come from the plan"
+        return [
+            aws.cloudwatch.MetricAlarm(
+                self.child_name(f"pod-addresses-{zone}"),
+                name=f"{alarm_prefix}pod-addresses-{zone}",
+                alarm_description=f"Fewer than {pod_address_threshold(az.pod)} free addresses in "
+                f"the pod subnet of {zone} ({az.pod}) for 15 minutes: grow the pod range or "
+                "spread the pods before the node subnet is the only one left.",
+                namespace=NAMESPACE,
+                metric_name=METRIC,
+                dimensions={"ClusterName": cluster, "SubnetId": subnet_id},
+                statistic="Minimum",
+                period=300,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                comparison_operator="LessThanThreshold",
+                threshold=pod_address_threshold(az.pod),
+                # No count for 15 minutes means the function fails: someone should know.
+                treat_missing_data="breaching",
+                alarm_actions=[topic.arn],
+                ok_actions=[topic.arn],
+                tags=self._tags(f"{cluster}-pod-addresses-{zone}"),
+                opts=self._child(depends_on=[schedule]),
+            )
+            for zone, az, subnet_id in zip(
+                network.availability_zones, plan.azs, network.pod_subnet_ids, strict=True
+            )
+        ]
 
     def _moved(self, label: str, **options: object) -> pulumi.ResourceOptions:
         """Options of a child that the Addons component held before monitoring became a component

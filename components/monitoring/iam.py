@@ -1,4 +1,4 @@
-"""The alarm topic's KMS key policy, as plain data."""
+"""The alarm topic's KMS key policy and the pod-address function's permissions, as plain data."""
 
 from __future__ import annotations
 
@@ -24,5 +24,34 @@ def alarm_topic_key_policy(ctx: AwsContext, alarm_prefix: str) -> Document:
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": from_this_account(ctx, ctx.arn("cloudwatch", f"alarm:{alarm_prefix}*")),
+        },
+    )
+
+
+def subnet_publisher(log_group_arn: str, namespace: str) -> Document:
+    """The pod-address function: write to its log group, read subnets (DescribeSubnets takes
+    only `Resource: *`), publish metrics in its one namespace (the `cloudwatch:namespace`
+    condition, "Using condition keys to limit access to CloudWatch namespaces", CloudWatch
+    user guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html,
+    read 2026-12-06)."""
+    return document(
+        {
+            "Sid": "WriteItsLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        },
+        {
+            "Sid": "ReadSubnets",
+            "Effect": "Allow",
+            "Action": "ec2:DescribeSubnets",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PublishInItsNamespace",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}},
         },
     )

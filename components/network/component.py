@@ -1,8 +1,10 @@
-"""Multi-AZ VPC for EKS: public, private and intra subnets per AZ, NAT, flow logs, endpoints."""
+"""Multi-AZ VPC for EKS: public, private and intra subnets per AZ (and pod subnets from a second
+range, opt-in), NAT, flow logs, endpoints; or, in an existing VPC, nothing but its ids."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -14,18 +16,26 @@ from components.base.tags import KARPENTER_DISCOVERY, cluster_tag
 from components.network import iam
 from components.network.settings import NetworkSettings
 
+# The VPC CNI (v1.18.0+, subnet discovery on) creates pods' ENIs in subnets of the node's AZ
+# tagged so, choosing the one with the most free addresses (components/addons/catalog.py).
+CNI_SUBNET_TAG = "kubernetes.io/role/cni"
+
 
 class Network(PlatformComponent):
-    """VPC with one public, private and intra subnet per AZ.
+    """VPC with one public, private and intra subnet per AZ, and a pod subnet per AZ when the
+    settings give a pod range.
 
     Public subnets hold load balancers and NAT gateways only; nodes and pods run in the large
-    private subnets; the EKS control-plane ENIs sit in intra subnets with no internet route.
+    private subnets (pods mostly in the pod subnets when there are some); the EKS control-plane
+    ENIs sit in intra subnets with no internet route. In `existing` mode the network is someone
+    else's: checked before anything is registered (components/network/zones.py), never created.
     """
 
     vpc_id: pulumi.Output[str]
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     intra_subnet_ids: list[pulumi.Output[str]]
+    pod_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
 
     def __init__(
@@ -38,14 +48,53 @@ class Network(PlatformComponent):
     ) -> None:
         super().__init__("Network", name, stack, opts)
         self.settings = settings
+        self.availability_zones = list(zones)
+        # What nodes in the private subnets need before they boot and pull images: their route
+        # tables, the subnets' associations and the NAT routes (node groups wait for these).
+        self.private_routing: list[pulumi.Resource] = []
+        self.pod_subnet_ids = []
+        if settings.existing:
+            self._existing(settings)
+        else:
+            self._create(settings, zones)
+        self._finish(
+            {
+                "vpcId": self.vpc_id,
+                **({"vpcCidr": self.vpc_cidr} if self.vpc_cidr is not None else {}),
+                "availabilityZones": self.availability_zones,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "intraSubnetIds": self.intra_subnet_ids,
+                **({"podSubnetIds": self.pod_subnet_ids} if self.pod_subnet_ids else {}),
+                "natGatewayIds": self.nat_gateway_ids,
+            }
+        )
+
+    def _existing(self, settings: NetworkSettings) -> None:
+        """The ids the settings name: the control plane in the control-plane subnets, nodes
+        (and their pods) in the node subnets."""
+        self.vpc_id = pulumi.Output.from_input(settings.vpc_id)
+        self.vpc_cidr = None
+
+        def ids(values: Sequence[str]) -> list[pulumi.Output[str]]:
+            return [pulumi.Output.from_input(v) for v in values]
+
+        self.public_subnet_ids = ids(settings.public_subnet_ids)
+        self.private_subnet_ids = ids(settings.node_subnet_ids)
+        self.intra_subnet_ids = ids(settings.control_plane_subnet_ids)
+        self.nat_gateway_ids = []
+
+    def _create(self, settings: NetworkSettings, zones: Sequence[str]) -> None:
         plan = settings.plan
         assert plan is not None, "settings validation plans the subnets"
-        cluster = stack.cluster_name
+        cluster = self.stack.cluster_name
         shared = {cluster_tag(cluster): "shared"}
 
         vpc = aws.ec2.Vpc(
             self.child_name("vpc"),
             cidr_block=settings.vpc_cidr,
+            # The range the pool previewed (components/network/ipam.py), allocated from it.
+            ipv4_ipam_pool_id=settings.ipam_pool_id or None,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=self._tags(cluster),
@@ -60,7 +109,9 @@ class Network(PlatformComponent):
             opts=self._child(),
         )
 
-        def subnet(tier: str, index: int, cidr: str, extra: Mapping[str, str]) -> aws.ec2.Subnet:
+        def subnet(
+            tier: str, index: int, cidr: str, extra: Mapping[str, str], **options: Any
+        ) -> aws.ec2.Subnet:
             return aws.ec2.Subnet(
                 self.child_name(f"{tier}-{zones[index]}"),
                 vpc_id=vpc.id,
@@ -68,7 +119,7 @@ class Network(PlatformComponent):
                 availability_zone=zones[index],
                 map_public_ip_on_launch=False,
                 tags=self._tags(f"{cluster}-{tier}-{zones[index]}", {"tier": tier, **extra}),
-                opts=self._child(),
+                opts=self._child(**options),
             )
 
         public = [
@@ -86,6 +137,19 @@ class Network(PlatformComponent):
             for i, az in enumerate(plan.azs)
         ]
         intra = [subnet("intra", i, az.intra, {}) for i, az in enumerate(plan.azs)]
+        pods: list[aws.ec2.Subnet] = []
+        if plan.pod_cidr:
+            pod_range = aws.ec2.VpcIpv4CidrBlockAssociation(
+                self.child_name("pod-cidr"),
+                vpc_id=vpc.id,
+                cidr_block=plan.pod_cidr,
+                opts=self._child(),
+            )
+            # No load balancer or Karpenter tags: pods' ENIs only, never nodes or load balancers.
+            pods = [
+                subnet("pod", i, az.pod, {CNI_SUBNET_TAG: "1"}, depends_on=[pod_range])
+                for i, az in enumerate(plan.azs)
+            ]
 
         igw = aws.ec2.InternetGateway(
             self.child_name("igw"), vpc_id=vpc.id, tags=self._tags(cluster), opts=self._child()
@@ -108,13 +172,20 @@ class Network(PlatformComponent):
         self.nat_gateway_ids = [n.id for n in nats]
 
         private_rts = []
-        # What nodes in the private subnets need before they boot and pull images: their route
-        # tables, the subnets' associations and the NAT routes (node groups wait for these).
-        self.private_routing: list[pulumi.Resource] = []
         for i, sn in enumerate(private):
             rt, associations = self._route_table(f"private-{zones[i]}", vpc, [(zones[i], sn)])
             private_rts.append(rt)
             self.private_routing += [rt, *associations]
+            if pods:
+                # Pods route like their nodes: the AZ's private route table (NAT, S3 endpoint).
+                self.private_routing.append(
+                    aws.ec2.RouteTableAssociation(
+                        self.child_name(f"pod-{zones[i]}-assoc"),
+                        subnet_id=pods[i].id,
+                        route_table_id=rt.id,
+                        opts=self._child(),
+                    )
+                )
             if nats:
                 # per-az: each AZ egresses through its own NAT, so losing one AZ never cuts the others.
                 nat = nats[i] if settings.nat_mode == "per-az" else nats[0]
@@ -133,21 +204,11 @@ class Network(PlatformComponent):
         self._flow_logs(vpc)
         self._endpoints(vpc, private, private_rts)
 
-        self.availability_zones = list(zones)
+        self.vpc_cidr = vpc.cidr_block
         self.public_subnet_ids = [sn.id for sn in public]
         self.private_subnet_ids = [sn.id for sn in private]
         self.intra_subnet_ids = [sn.id for sn in intra]
-        self._finish(
-            {
-                "vpcId": self.vpc_id,
-                "vpcCidr": vpc.cidr_block,
-                "availabilityZones": self.availability_zones,
-                "publicSubnetIds": self.public_subnet_ids,
-                "privateSubnetIds": self.private_subnet_ids,
-                "intraSubnetIds": self.intra_subnet_ids,
-                "natGatewayIds": self.nat_gateway_ids,
-            }
-        )
+        self.pod_subnet_ids = [sn.id for sn in pods]
 
     # ------------------------------------------------------------------ helpers
 
@@ -254,6 +315,18 @@ class Network(PlatformComponent):
             tags=self._tags(f"{cluster}-endpoints-https"),
             opts=self._child(),
         )
+        if settings.pod_cidr:  # pods in the pod range reach the endpoints too
+            aws.vpc.SecurityGroupIngressRule(
+                self.child_name("endpoints-https-pods"),
+                security_group_id=sg.id,
+                description="HTTPS from the pods' range",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=settings.pod_cidr,
+                tags=self._tags(f"{cluster}-endpoints-https-pods"),
+                opts=self._child(),
+            )
         for service in settings.interface_endpoint_services:
             aws.ec2.VpcEndpoint(
                 self.child_name(service.replace(".", "-")),

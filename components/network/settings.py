@@ -1,4 +1,5 @@
-"""`network.*`: the VPC range, AZs, NAT, interface endpoints and subnet sizes."""
+"""`network.*`: the network's mode (a VPC of its own, or an existing one), the VPC range (literal
+or from an IPAM pool), an optional pod range, AZs, NAT, interface endpoints and subnet sizes."""
 
 from __future__ import annotations
 
@@ -7,17 +8,23 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from components.base.config import Check, setting
+from components.base.config import Check, SettingsError, setting
 from components.base.config.kinds import Boolean, Integer, Strings, Text
+from components.base.config.problems import problem_text
 from components.network.subnet_plan import (
     PRIVATE_PREFIX_STEP,
     SubnetPlan,
     SubnetPlanError,
     plan_subnets,
+    with_pod_subnets,
 )
 
 MAX_AZS = 6
+MODES = ("create", "existing")
 NAT_MODES = ("per-az", "single", "none")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+IPAM_POOL_ID = re.compile(r"^ipam-pool-[0-9a-f]{8,17}$")
 AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 # Interface endpoints a private node group needs to pull images, join, log and scale without NAT.
 DEFAULT_INTERFACE_ENDPOINTS = (
@@ -31,10 +38,26 @@ DEFAULT_INTERFACE_ENDPOINTS = (
     "elasticloadbalancing",
     "autoscaling",
 )
-PRIVATE_RANGES = tuple(
-    ipaddress.IPv4Network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+RFC1918_RANGES = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
+SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # RFC 6598
+PRIVATE_RANGES = (*RFC1918_RANGES, SHARED_ADDRESS_SPACE)
+# Keys that describe a network the stack builds: refused in `existing` mode, whose network is
+# someone else's (the AZs may be pinned in both: ./scripts/up writes them after a deploy).
+CREATE_ONLY = (
+    "vpcCidr",
+    "ipamPoolId",
+    "ipamNetmaskLength",
+    "natMode",
+    "interfaceEndpoints",
+    "privateSubnetPrefix",
+    "publicSubnetPrefix",
+    "intraSubnetPrefix",
+    "podCidr",
+    "podSubnetPrefix",
+)
+EXISTING_ONLY = ("vpcId", "controlPlaneSubnetIds", "nodeSubnetIds", "publicSubnetIds")
 
 
 @dataclass(frozen=True)
@@ -98,7 +121,81 @@ class NetworkSettings:
         default=28,
         doc="Size of each intra (control-plane) subnet. Fixed once deployed.",
     )
-    plan: SubnetPlan | None = None  # derived: where each AZ's subnets go
+    ipam_pool_id: str = setting(
+        "ipamPoolId",
+        Text(pattern=IPAM_POOL_ID, allowed="an IPAM pool id such as ipam-pool-0123456789abcdef0"),
+        default="",
+        default_doc="none: the range is `vpcCidr`",
+        doc="Take the VPC range from this IPv4 IPAM pool (with `ipamNetmaskLength`) instead of "
+        "`vpcCidr`: the pool's next free range on the first deploy, kept from then on (the "
+        "deployment record holds it). Fixed once deployed.",
+    )
+    ipam_netmask_length: int | None = setting(
+        "ipamNetmaskLength",
+        Integer(16, 24, note="the VPC range's prefix"),
+        default=None,
+        default_doc="none",
+        doc="With `ipamPoolId`: the size of the VPC range to allocate (/16 to /24).",
+    )
+    pod_cidr: str = setting(
+        "podCidr",
+        Text(type_doc="IPv4 CIDR"),
+        default="",
+        default_doc="none: pods take node subnet addresses",
+        doc="A second VPC range for pod IPs, e.g. `100.64.0.0/16`: one pod subnet per AZ, routed "
+        "like the private subnets and tagged for the VPC CNI's subnet discovery. Inside "
+        "100.64/10 or the VPC range's RFC 1918 block, /16 to /20. Adding one is an update; "
+        "once deployed it is fixed.",
+    )
+    pod_subnet_prefix: int | None = setting(
+        "podSubnetPrefix",
+        Integer(16, 22, note="pod subnet size"),
+        default=None,
+        default_doc="pod range prefix + 2 (+ 3 beyond four AZs)",
+        doc="Size of each pod subnet. Fixed once deployed.",
+    )
+    mode: str = setting(
+        "mode",
+        Text(MODES),
+        default="create",
+        doc="`create`: the stack builds its VPC. `existing`: the cluster goes into a VPC and "
+        "subnets someone else owns (`vpcId`, `controlPlaneSubnetIds`, `nodeSubnetIds`; for "
+        "example shared through AWS RAM), checked before anything is created; the stack then "
+        "creates no network resource ([Network](network.md)). Fixed once deployed.",
+    )
+    vpc_id: str = setting(
+        "vpcId",
+        Text(pattern=VPC_ID, allowed="a VPC id such as vpc-0123456789abcdef0"),
+        default="",
+        default_doc="none",
+        doc="`existing` mode: the VPC. Fixed once deployed.",
+    )
+    control_plane_subnet_ids: tuple[str, ...] = setting(
+        "controlPlaneSubnetIds",
+        Strings(),
+        default=(),
+        doc="`existing` mode: subnets for the EKS control-plane ENIs (2+ AZs, 6+ free addresses each).",
+    )
+    node_subnet_ids: tuple[str, ...] = setting(
+        "nodeSubnetIds",
+        Strings(),
+        default=(),
+        doc="`existing` mode: private subnets for nodes and pods, tagged "
+        "`kubernetes.io/role/internal-elb`; their AZs are the stack's.",
+    )
+    public_subnet_ids: tuple[str, ...] = setting(
+        "publicSubnetIds",
+        Strings(),
+        default=(),
+        doc="`existing` mode: public subnets for internet-facing load balancers, tagged "
+        "`kubernetes.io/role/elb` (none: no internet-facing load balancers).",
+    )
+    plan: SubnetPlan | None = None  # derived: where each AZ's subnets go (none in existing mode)
+    nodes_at_most: int = 0  # derived by the stack: the node groups' maximum plus an update's surge
+
+    @property
+    def existing(self) -> bool:
+        return self.mode == "existing"
 
     def checked(self, check: Check) -> NetworkSettings:
         zones, az_count = self.availability_zones, self.az_count
@@ -116,6 +213,17 @@ class NetworkSettings:
                     f"omitted or equal to len(availabilityZones) = {len(zones)}",
                 )
             az_count = len(zones)
+        settings = dataclasses.replace(self, az_count=az_count)
+        if self.existing:
+            _existing_keys(check)
+            return settings
+        if given := [k for k in EXISTING_ONLY if check.given(k)]:
+            check.problem(
+                "mode",
+                "create",
+                f"{given} name an existing network: set mode 'existing' with "
+                "them, or remove them (the stack's own network is planned from its range)",
+            )
         if self.nat_mode == "none" and not self.interface_endpoints:
             check.fail(
                 "interfaceEndpoints",
@@ -123,19 +231,66 @@ class NetworkSettings:
                 "true when natMode is 'none': without NAT, nodes reach ECR, STS, EC2 and EKS only "
                 "through interface endpoints",
             )
-        plan = None
+        if self.ipam_pool_id:
+            return settings._checked_pool(check)
+        if check.given("ipamNetmaskLength"):
+            check.fail("ipamNetmaskLength", self.ipam_netmask_length, "set only with ipamPoolId")
         if _vpc_cidr_ok(self.vpc_cidr, check):
+            return settings.planned(self.vpc_cidr, check)
+        return settings
+
+    @property
+    def from_pool(self) -> bool:
+        """The VPC range comes from an IPAM pool, and is known once the record or the pool says."""
+        return bool(self.ipam_pool_id)
+
+    def planned(self, vpc_cidr: str, check: Check | None = None) -> NetworkSettings:
+        """These settings with the VPC range `vpc_cidr` and every subnet planned in it (and in the
+        pod range). What does not fit is a problem on `check`, or without one a SettingsError."""
+        key, value = ("vpcCidr", vpc_cidr)
+        if self.from_pool:
+            key, value = "ipamNetmaskLength", self.ipam_netmask_length
+        try:
+            plan = plan_subnets(
+                vpc_cidr,
+                self.az_count,
+                private_prefix=self.private_subnet_prefix,
+                public_prefix=self.public_subnet_prefix,
+                intra_prefix=self.intra_subnet_prefix,
+            )
+        except SubnetPlanError as error:
+            return _refused(self, check, key, value, f"subnet plan does not fit: {error}")
+        if self.pod_cidr:
+            if problem := pod_cidr_problem(vpc_cidr, self.pod_cidr):
+                return _refused(self, check, "podCidr", self.pod_cidr, problem)
             try:
-                plan = plan_subnets(
-                    self.vpc_cidr,
-                    az_count,
-                    private_prefix=self.private_subnet_prefix,
-                    public_prefix=self.public_subnet_prefix,
-                    intra_prefix=self.intra_subnet_prefix,
-                )
+                plan = with_pod_subnets(plan, self.pod_cidr, self.pod_subnet_prefix)
             except SubnetPlanError as error:
-                check.problem("vpcCidr", self.vpc_cidr, f"subnet plan does not fit: {error}")
-        return dataclasses.replace(self, az_count=az_count, plan=plan)
+                text = f"pod subnets do not fit: {error}"
+                return _refused(self, check, "podCidr", self.pod_cidr, text)
+        return dataclasses.replace(self, vpc_cidr=vpc_cidr, plan=plan)
+
+    def _checked_pool(self, check: Check) -> NetworkSettings:
+        """The VPC range is the pool's to give (components.network.ipam): the plan is checked
+        on a sample range of the same size, which it fits exactly when it fits the real one."""
+        if check.given("vpcCidr"):
+            check.fail(
+                "vpcCidr", self.vpc_cidr, "omitted with ipamPoolId (the pool gives the range)"
+            )
+        if self.ipam_netmask_length is None:
+            check.fail("ipamNetmaskLength", None, "the VPC range's prefix (16-24) with ipamPoolId")
+            return self
+        probe = self
+        if self.pod_cidr and not _inside(self.pod_cidr, SHARED_ADDRESS_SPACE):
+            check.fail(
+                "podCidr",
+                self.pod_cidr,
+                "inside 100.64.0.0/10 with ipamPoolId: which RFC 1918 block the pool's range is "
+                "in is known only once allocated, and AWS refuses other blocks",
+            )
+            probe = dataclasses.replace(self, pod_cidr="")
+        probe.planned(f"10.0.0.0/{self.ipam_netmask_length}", check)
+        return dataclasses.replace(self, vpc_cidr="")
 
 
 def _vpc_cidr_ok(cidr: str, check: Check) -> bool:
@@ -159,3 +314,64 @@ def _vpc_cidr_ok(cidr: str, check: Check) -> bool:
         )
         return False
     return True
+
+
+def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
+    """Why `pod_cidr` cannot be the pod range of a VPC of range `vpc_cidr` (None: it can).
+    AWS lets a VPC of an RFC 1918 range add ranges of the same RFC 1918 block or from outside
+    RFC 1918 (100.64/10), never another RFC 1918 block; a VPC outside RFC 1918 adds no RFC 1918
+    range ("IPv4 CIDR block association restrictions", VPC user guide, vpc-cidr-blocks.html;
+    read 2026-12-06 through a stored third-party encoding of that table, whose AWS copy stopped
+    before it). Its finer rules inside one block (no 10.0.0.0/16 beside a 10.0.0.0/15, none of
+    172.31.0.0/16) are left to AWS: a pod range from 100.64/10, the usual one, never meets them."""
+    try:
+        pods = ipaddress.IPv4Network(pod_cidr)
+    except ValueError:
+        return "must be an IPv4 network in CIDR notation with no host bits set, e.g. 100.64.0.0/16"
+    if not 16 <= pods.prefixlen <= 20:
+        return "must be between /16 and /20 (one pod subnet of at least /22 per AZ)"
+    vpc = ipaddress.IPv4Network(vpc_cidr)
+    if pods.overlaps(vpc):
+        return f"must not overlap the VPC range {vpc}"
+    same_block = [r for r in RFC1918_RANGES if vpc.subnet_of(r) and pods.subnet_of(r)]
+    if not (pods.subnet_of(SHARED_ADDRESS_SPACE) or same_block):
+        home = next((str(r) for r in RFC1918_RANGES if vpc.subnet_of(r)), None)
+        also = f" or {home} (the VPC range's block)" if home else ""
+        return f"must be inside 100.64.0.0/10{also}: AWS refuses other RFC 1918 blocks"
+    return None
+
+
+def _existing_keys(check: Check) -> None:
+    if given := [k for k in CREATE_ONLY if check.given(k)]:
+        check.problem(
+            "mode",
+            "existing",
+            f"{given} describe a network the stack builds: remove them "
+            "(the existing VPC's owner decides its ranges, NAT and endpoints)",
+        )
+    if not check.given("vpcId"):
+        check.fail("vpcId", None, "the existing VPC's id with mode 'existing'")
+    for key, fewest in (("controlPlaneSubnetIds", 2), ("nodeSubnetIds", 1), ("publicSubnetIds", 0)):
+        ids = check.raw.get(key) or []
+        if not isinstance(ids, list):
+            continue
+        if len(ids) < fewest or len(set(ids)) != len(ids):
+            check.fail(key, ids, f"{fewest} or more distinct subnet ids with mode 'existing'")
+        elif bad := [i for i in ids if not isinstance(i, str) or not SUBNET_ID.match(i)]:
+            check.fail(key, ids, f"subnet ids such as subnet-0123456789abcdef0 (not {bad})")
+
+
+def _refused(
+    settings: NetworkSettings, check: Check | None, key: str, value: object, text: str
+) -> NetworkSettings:
+    if check is None:
+        raise SettingsError([problem_text(f"network.{key}", value, text)])
+    check.problem(key, value, text)
+    return settings
+
+
+def _inside(cidr: str, network: ipaddress.IPv4Network) -> bool:
+    try:
+        return ipaddress.IPv4Network(cidr).subnet_of(network)
+    except ValueError:
+        return False

@@ -7,16 +7,22 @@ from its start (AZ i takes the i-th /public block), intra subnets from its end (
 the i-th /intra block counted from the end). A subnet's CIDR depends only on its AZ index,
 never on the AZ count, so adding an AZ never moves an existing subnet, and the blocks
 between the last used private block and the shared one stay free for growth.
+
+Pod subnets (opt-in) come from a second range, the pod CIDR associated with the VPC: AZ i takes
+its i-th block, a quarter of the range (an eighth beyond four AZs) unless the settings say.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 
 PRIVATE_PREFIX_STEP = 3  # private subnets are 1/8 of the VPC unless the settings say otherwise
 MIN_PRIVATE_PREFIX = 22  # 1,019 usable addresses per AZ: the smallest subnet we accept for pods
 MIN_INTRA_PREFIX = 28  # EKS needs at least /28 for the control-plane ENIs
+# The pod range's default split: four blocks hold up to four AZs, eight up to the six allowed.
+POD_BLOCKS_FOR = ((4, 2), (8, 3))  # (AZs it holds, prefix step)
 
 
 class SubnetPlanError(ValueError):
@@ -28,6 +34,7 @@ class AzSubnets:
     public: str
     private: str
     intra: str
+    pod: str = ""  # from the pod CIDR, when there is one
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class SubnetPlan:
     public_prefix: int
     intra_prefix: int
     azs: tuple[AzSubnets, ...]
+    pod_cidr: str = ""
+    pod_prefix: int | None = None
 
     @property
     def free_private_blocks(self) -> int:
@@ -104,3 +113,33 @@ def plan_subnets(
         for i in range(az_count)
     )
     return SubnetPlan(str(vpc), private_prefix, public_prefix, intra_prefix, azs)
+
+
+def default_pod_prefix(pod_cidr: str, az_count: int) -> int:
+    network = ipaddress.IPv4Network(pod_cidr)
+    step = next((s for azs, s in POD_BLOCKS_FOR if az_count <= azs), POD_BLOCKS_FOR[-1][1])
+    return network.prefixlen + step
+
+
+def with_pod_subnets(plan: SubnetPlan, pod_cidr: str, pod_prefix: int | None) -> SubnetPlan:
+    """`plan` with one pod subnet per AZ, AZ i in the i-th block of `pod_cidr`; SubnetPlanError
+    if they do not fit or are smaller than pods need."""
+    pods = ipaddress.IPv4Network(pod_cidr)
+    prefix = default_pod_prefix(pod_cidr, len(plan.azs)) if pod_prefix is None else pod_prefix
+    if prefix > MIN_PRIVATE_PREFIX:
+        raise SubnetPlanError(
+            f"pod subnets would be /{prefix} ({2 ** (32 - prefix)} addresses); pods need at "
+            f"least /{MIN_PRIVATE_PREFIX} per AZ: use a larger pod range or podSubnetPrefix"
+        )
+    if prefix < pods.prefixlen:
+        raise SubnetPlanError(f"pod subnets /{prefix} are larger than the pod range {pods}")
+    blocks = list(pods.subnets(new_prefix=prefix))
+    if len(plan.azs) > len(blocks):
+        raise SubnetPlanError(
+            f"{len(plan.azs)} AZs need {len(plan.azs)} pod /{prefix} subnets, but {pods} holds "
+            f"{len(blocks)}: use a larger pod range or a smaller podSubnetPrefix"
+        )
+    azs = tuple(
+        dataclasses.replace(az, pod=str(block)) for az, block in zip(plan.azs, blocks, strict=False)
+    )
+    return dataclasses.replace(plan, azs=azs, pod_cidr=str(pods), pod_prefix=prefix)

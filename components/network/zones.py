@@ -12,10 +12,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import pulumi
 import pulumi_aws as aws
 
 from components.base.config import SettingsError
 from components.base.config.problems import problem_text
+from components.network.existing import judge, look
 from components.network.settings import NetworkSettings
 
 # AZs where EKS cannot place control-plane ENIs: the EKS user guide's network requirements, kept
@@ -57,8 +59,11 @@ def _region_zones(available_only: bool) -> list[str]:
 
 def availability_zones(settings: NetworkSettings, deployed: Sequence[str] = ()) -> tuple[str, ...]:
     """The AZs the network spans: pinned in the settings, else those `deployed` recorded (kept
-    in order), else the first available ones. A SettingsError, before any resource is
-    registered, when the region no longer has a kept AZ or offers too few."""
+    in order), else the first available ones; in an existing VPC, those of its node subnets. A
+    SettingsError, before any resource is registered, when the region no longer has a kept AZ
+    or offers too few, or the existing VPC does not suit a cluster."""
+    if settings.existing:
+        return existing_zones(settings)
     pinned = settings.availability_zones
     if pinned:
         # Existence, not state: an AZ that is impaired today still holds our subnets.
@@ -90,3 +95,14 @@ def availability_zones(settings: NetworkSettings, deployed: Sequence[str] = ()) 
 
 def _zone_error(key: str, value: object, problem: str) -> SettingsError:
     return SettingsError([problem_text(key, value, problem)])
+
+
+def existing_zones(settings: NetworkSettings) -> tuple[str, ...]:
+    """The AZs of an existing VPC's node subnets, once the VPC and its subnets are found to suit
+    a cluster (every problem at once; what only deserves a look goes to the Pulumi log)."""
+    verdict = judge(settings, look(settings, aws.get_region().region), EKS_UNSUPPORTED_ZONE_IDS)
+    if verdict.problems:
+        raise SettingsError(verdict.problems)
+    for warning in verdict.warnings:
+        pulumi.log.warn(warning)
+    return verdict.zones

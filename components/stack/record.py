@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.base.config.pulumi_config import DEPLOYMENT_OUTPUT
+from components.network.subnet_plan import SubnetPlan
 from components.stack.settings import Settings
 from components.stack.upgrade import Upgrade, Versions
 
@@ -45,6 +46,10 @@ class Deployment:
     versions: Versions | None = None  # None: as the setting (what older records imply)
     force_upgrade: bool = False  # cluster.forceUpgrade was on for this update
     node_role: str = NODE_ROLE  # the label of the role the nodes run as (see node_role_label)
+    network_mode: str = "create"  # `existing`: the cluster is in a VPC the stack does not own
+    vpc_id: str = ""  # the existing VPC (existing mode only)
+    ipam_pool_id: str = ""  # the pool the VPC range came from ("": a literal range)
+    pod_cidr: str = ""  # the VPC's pod range ("": none)
 
     @property
     def running(self) -> Versions:
@@ -61,16 +66,13 @@ class Deployment:
         versions: Versions | None = None,
         node_role: str = NODE_ROLE,
     ) -> Deployment:
-        plan = settings.network.plan
-        assert plan is not None, "validated settings always have a subnet plan"
+        network = settings.network
+        plan = network.plan
+        assert plan is not None or network.existing, "a network of its own is planned"
         return cls(
             availability_zones=tuple(zones),
-            vpc_cidr=settings.network.vpc_cidr,
-            subnet_prefixes={
-                "private": plan.private_prefix,
-                "public": plan.public_prefix,
-                "intra": plan.intra_prefix,
-            },
+            vpc_cidr=network.vpc_cidr if plan else "",
+            subnet_prefixes=subnet_prefixes(plan) if plan else {},
             kubernetes_version=settings.kubernetes_version,
             compute_mode=settings.compute.mode,
             cluster_name=settings.cluster_name,
@@ -78,6 +80,10 @@ class Deployment:
             versions=versions,
             force_upgrade=settings.cluster.force_upgrade,
             node_role=node_role,
+            network_mode=network.mode,
+            vpc_id=network.vpc_id,
+            ipam_pool_id=network.ipam_pool_id,
+            pod_cidr=network.pod_cidr,
         )
 
     def as_output(self) -> dict[str, Any]:
@@ -102,6 +108,18 @@ class Deployment:
             },
             "forceUpgrade": self.force_upgrade,
             "nodeRole": self.node_role,
+            # Written only when they differ from what records without them meant: a record of
+            # a stack that uses none of them reads the same as before they existed.
+            **{
+                key: value
+                for key, value in (
+                    ("networkMode", self.network_mode if self.network_mode != "create" else ""),
+                    ("vpcId", self.vpc_id),
+                    ("ipamPoolId", self.ipam_pool_id),
+                    ("podCidr", self.pod_cidr),
+                )
+                if value
+            },
         }
 
     @classmethod
@@ -121,9 +139,23 @@ class Deployment:
                 versions=_versions(data.get("versions"), kubernetes),
                 force_upgrade=bool(data.get("forceUpgrade", False)),
                 node_role=str(data.get("nodeRole") or NODE_ROLE),
+                network_mode=str(data.get("networkMode") or "create"),
+                vpc_id=str(data.get("vpcId") or ""),
+                ipam_pool_id=str(data.get("ipamPoolId") or ""),
+                pod_cidr=str(data.get("podCidr") or ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a deployment record ({type(error).__name__}: {error})") from None
+
+
+def subnet_prefixes(plan: SubnetPlan) -> dict[str, int]:
+    """Each tier's prefix length as the plan laid it out (the pod tier when there is one)."""
+    tiers = {
+        "private": plan.private_prefix,
+        "public": plan.public_prefix,
+        "intra": plan.intra_prefix,
+    }
+    return tiers | ({"pod": plan.pod_prefix} if plan.pod_prefix is not None else {})
 
 
 def _versions(data: Mapping[str, Any] | None, kubernetes: str) -> Versions:

@@ -21,7 +21,11 @@ PREFIX_KEYS = {
     "private": "network.privateSubnetPrefix",
     "public": "network.publicSubnetPrefix",
     "intra": "network.intraSubnetPrefix",
+    "pod": "network.podSubnetPrefix",
 }
+# "You can't change which VPC you want to use after cluster creation" (EKS user guide,
+# create-cluster): the network rules below all come back to it.
+SAME_VPC = "a cluster stays in the VPC it was created in (EKS user guide, create-cluster)"
 
 
 def refusals(
@@ -41,8 +45,7 @@ def refusals(
     )
     found = [
         *_cluster_name(previous, current),
-        *_vpc_cidr(previous, current),
-        *_subnet_prefixes(previous, current),
+        *_network(previous, current),
         *_zones(previous, current),
         *versions.refusals,
         *_force_upgrade(previous, current),
@@ -89,6 +92,85 @@ def _cluster_name(previous: Deployment, current: Deployment) -> list[str]:
     ]
 
 
+def _network(previous: Deployment, current: Deployment) -> list[str]:
+    """The network's refusals: a change of mode says it all; otherwise each of its parts."""
+    if previous.network_mode != current.network_mode:
+        return _network_mode(previous, current)
+    return [
+        *_vpc_id(previous, current),
+        *_ipam_pool(previous, current),
+        *_vpc_cidr(previous, current),
+        *_pod_cidr(previous, current),
+        *_subnet_prefixes(previous, current),
+    ]
+
+
+def _network_mode(previous: Deployment, current: Deployment) -> list[str]:
+    if previous.network_mode == "existing":
+        why = (
+            f"the stack would build a VPC of its own, but {SAME_VPC}: EKS refuses to move it "
+            f"out of {previous.vpc_id}. Keep mode 'existing'; a network of the stack's own is a "
+            "new stack (blue/green)"
+        )
+    else:
+        why = (
+            f"this deletes the stack's VPC, subnets, NAT gateways and endpoints under the "
+            f"running cluster, and {SAME_VPC}. Keep mode 'create'; a cluster in the existing "
+            "VPC is a new stack (blue/green)"
+        )
+    return [_message("network.mode", previous.network_mode, current.network_mode, why)]
+
+
+def _vpc_id(previous: Deployment, current: Deployment) -> list[str]:
+    if previous.vpc_id == current.vpc_id:
+        return []
+    return [
+        _message(
+            "network.vpcId",
+            previous.vpc_id,
+            current.vpc_id,
+            f"{SAME_VPC}. Keep {previous.vpc_id}; another VPC is a new stack",
+        )
+    ]
+
+
+def _ipam_pool(previous: Deployment, current: Deployment) -> list[str]:
+    # `ipv4_ipam_pool_id` forces a new aws_vpc (internal/service/ec2/vpc_.go, ForceNew; held
+    # with its source in preflight/replacements.json), from a pool, to one or to none alike.
+    if previous.ipam_pool_id == current.ipam_pool_id:
+        return []
+    return [
+        _message(
+            "network.ipamPoolId",
+            previous.ipam_pool_id or "(none: a literal vpcCidr)",
+            current.ipam_pool_id or "(none: a literal vpcCidr)",
+            f"where the VPC's range comes from is fixed at creation: a second VPC would be "
+            f"built, and {SAME_VPC}. Keep it; another pool is a new stack",
+        )
+    ]
+
+
+def _pod_cidr(previous: Deployment, current: Deployment) -> list[str]:
+    # Adding a pod range is additive (a CIDR association, subnets, routes). Changing or removing
+    # it disassociates the range, which AWS refuses while subnets and ENIs use it ("You must
+    # detach or delete all gateways and resources that are associated with the CIDR block",
+    # DisassociateVpcCidrBlock; "You must terminate all running instances in the subnet",
+    # DeleteSubnet: botocore 1.44.18 ec2 service model).
+    if not previous.pod_cidr or previous.pod_cidr == current.pod_cidr:
+        return []
+    return [
+        _message(
+            "network.podCidr",
+            previous.pod_cidr,
+            current.pod_cidr or "(none)",
+            "pods hold their addresses in the pod subnets: replacing or removing them fails "
+            "while those ENIs exist (DeleteSubnet, DisassociateVpcCidrBlock), after the new "
+            "range was added. Keep it; drain the nodes first and then use a new stack to go "
+            "without one",
+        )
+    ]
+
+
 def _vpc_cidr(previous: Deployment, current: Deployment) -> list[str]:
     # `cidr_block` forces a new aws_vpc (internal/service/ec2/vpc_.go); a cluster's VPC cannot
     # change ("You can't change which VPC you want to use after cluster creation", EKS user
@@ -122,6 +204,8 @@ def _subnet_prefixes(previous: Deployment, current: Deployment) -> list[str]:
         )
         for tier, before in sorted(previous.subnet_prefixes.items())
         if current.subnet_prefixes.get(tier) != before
+        # a pod range changed or removed is refused as that (_pod_cidr)
+        and not (tier == "pod" and previous.pod_cidr != current.pod_cidr)
     ]
 
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pulumi
 
-from components.addons.catalog import ADDONS
+from components.addons.catalog import ADDONS, subnet_discovery_problem
 from components.addons.settings import AddonSettings
-from components.addons.versions import missing_versions
+from components.addons.versions import missing_versions, table_version
 from components.base.config import (
     PROJECT,
     Check,
@@ -58,6 +58,7 @@ from components.controllers.settings import (
     with_versions,
 )
 from components.monitoring.settings import MonitoringSettings
+from components.network.ipam import recorded_range, with_pool_range
 from components.network.settings import NetworkSettings
 from components.nodes.settings import ComputeSettings
 
@@ -250,7 +251,43 @@ class Settings:
             stack=stack,
             cluster_name=self.cluster_name or default_cluster_name(stack),
             controllers=controllers,
+            network=self._network_for_compute(check.nested("network")),
         )
+
+    def _network_for_compute(self, check: Check) -> NetworkSettings:
+        """The network as the compute and the add-ons need it: pods in the pod range only where
+        the VPC CNI places them (not in Auto Mode, whose pod subnets are a NodeClass, a Kubernetes
+        object), and how many nodes the node subnets must hold at least."""
+        network = self.network
+        if network.pod_cidr and self.compute.auto_mode:
+            check.problem(
+                "podCidr",
+                network.pod_cidr,
+                "not in Auto Mode: Auto Mode runs its own pod networking (no vpc-cni add-on) and "
+                "takes pod subnets from a NodeClass, a Kubernetes object (docs/network.md)",
+            )
+        elif (
+            network.pod_cidr
+            and (cni := self._vpc_cni_version())
+            and (problem := subnet_discovery_problem(cni, self.addons.configuration("vpc-cni")))
+        ):
+            check.problem(
+                "podCidr",
+                network.pod_cidr,
+                f"pods would not take their IPs there: {problem}; see addons.overrides.vpc-cni",
+            )
+        return dataclasses.replace(
+            network, nodes_at_most=sum(g.max_size for g in self.compute.node_groups)
+        )
+
+    def _vpc_cni_version(self) -> str | None:
+        """The vpc-cni version this stack runs (None when the version table has none: the
+        Kubernetes version's own check says so)."""
+        if pinned := self.addons.pinned_version("vpc-cni"):
+            return pinned
+        if missing_versions(["vpc-cni"], self.kubernetes_version):
+            return None
+        return table_version("vpc-cni", self.kubernetes_version)
 
     @property
     def common_tags(self) -> dict[str, str]:
@@ -288,4 +325,7 @@ def read_settings() -> Settings:
         raise SettingsError(unread)
     for warning in settings.warnings:
         pulumi.log.warn(warning)
-    return settings
+    # A range from an IPAM pool is known once the last deployment recorded it, or the pool says.
+    return dataclasses.replace(
+        settings, network=with_pool_range(settings.network, recorded_range())
+    )

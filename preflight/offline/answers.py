@@ -160,6 +160,10 @@ NETWORK: dict[str, Answer] = {
         {},
     ),
     "aws:ec2/tag:Tag": lambda cloud, new: (f"{new.state['resourceId']},{new.state['key']}", {}),
+    "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": lambda cloud, new: (
+        f"vpc-cidr-assoc-{new.hex(17)}",
+        {},
+    ),
     # One per account and region: the provider's id is the region.
     "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda cloud, new: (cloud.region, {}),
 }
@@ -330,6 +334,17 @@ OBSERVABILITY: dict[str, Answer] = {
     ),
     "aws:amp/workspace:Workspace": _workspace,
     "aws:amp/scraper:Scraper": _scraper,
+    "aws:lambda/function:Function": lambda cloud, new: (
+        new.state["name"],
+        {
+            "arn": (arn := cloud.arn("lambda", f"function:{new.state['name']}")),
+            "qualifiedArn": f"{arn}:$LATEST",
+            "version": "$LATEST",
+            "lastModified": CREATED_AT,
+        },
+    ),
+    # The provider's id is the statement id.
+    "aws:lambda/permission:Permission": lambda cloud, new: (new.state["statementId"], {}),
 }
 
 # --------------------------------------------------------------------------- messaging

@@ -19,6 +19,7 @@ from typing import Any
 import botocore.loaders
 from pulumi.runtime import mocks as pulumi_mocks
 
+from preflight.offline import landing_zone
 from preflight.offline.answers import RESOURCE_ANSWERS, New, hex_digits, kubernetes_object
 
 ACCOUNT_ID = "111122223333"
@@ -184,6 +185,7 @@ AUTONAMED = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
     "aws:cloudwatch/logGroup:LogGroup": "name",
     "aws:eks/cluster:Cluster": "name",
+    "aws:lambda/function:Function": "name",
 }
 
 
@@ -207,7 +209,8 @@ class MockedCloud(pulumi_mocks.Mocks):
             for z in REGION_ZONES[region]
         )
         self.account_id = account_id
-        self.states: dict[str, dict] = {}  # id -> state, for outputs AWS derives from it
+        # id -> state, for outputs AWS derives from it; the landing zone's subnets exist already.
+        self.states: dict[str, dict] = landing_zone.subnets(self)
         self.invokes: list[tuple[str, dict[str, Any]]] = []
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
@@ -364,4 +367,5 @@ INVOKE_ANSWERS: dict[str, Callable[[MockedCloud, dict[str, Any]], Any]] = {
     "aws:amp/getDefaultScraperConfiguration:getDefaultScraperConfiguration": (
         MockedCloud.default_scraper_configuration
     ),
+    **landing_zone.INVOKES,
 }

@@ -49,9 +49,10 @@ class Answers:
     offerings: list[dict] | None = None  # ec2 DescribeInstanceTypeOfferings, per AZ
     ami: dict[str, str | None] | None = None  # SSM parameter -> its value (None: no such)
     zones: list[dict] | None = None  # ec2 DescribeAvailabilityZones
-    subnets: list[dict] | None = None  # the stack's private subnets that exist
+    subnets: list[dict] | None = None  # the stack's private subnets that exist (node subnets)
     vpcs: list[dict] | None = None  # every VPC of the region
     endpoints: list[dict] | None = None  # interface endpoints in the stack's VPC
+    flow_logs: list[dict] | None = None  # an existing VPC's flow logs ([] for a VPC of its own)
     addresses: list[dict] | None = None  # ec2 DescribeAddresses
     nat_gateways: list[dict] | None = None  # counted NAT gateways, each with its `Zone`
     clusters: list[str] | None = None  # eks ListClusters
@@ -101,6 +102,7 @@ class Asker:
             ("ec2 DescribeAvailabilityZones", lambda: self._zones(answers)),
             ("ec2 DescribeSubnets", lambda: self._subnets(plan, answers)),
             ("ec2 DescribeVpcs, DescribeVpcEndpoints", lambda: self._vpcs(plan, answers)),
+            ("ec2 DescribeFlowLogs", lambda: self._flow_logs(plan, answers)),
             ("ec2 DescribeAddresses", lambda: self._addresses(answers)),
             ("ec2 DescribeNatGateways", lambda: self._nat_gateways(answers)),
             ("eks ListClusters", lambda: self._clusters(answers)),
@@ -134,8 +136,10 @@ class Asker:
         arn, account = caller["Arn"], caller["Account"]
         partition, kind_and_name = arn.split(":")[1], arn.split(":", 5)[5]
         kind, _, name = kind_and_name.partition("/")
-        if kind == "root" or not statements:
+        if kind == "root":
             answers.notes.append(f"{arn} is the account's root user: its permissions not simulated")
+            return
+        if not statements:  # what the stack needs is not known (check.py says why)
             return
         try:
             if kind == "assumed-role":
@@ -313,16 +317,25 @@ class Asker:
         )["AvailabilityZones"]
 
     def _subnets(self, plan: StackPlan, answers: Answers) -> None:
-        answers.subnets = self.pages(
-            "ec2",
-            "describe_subnets",
-            "Subnets",
-            Filters=[{"Name": "tag:Name", "Values": sorted(plan.subnet_names.values())}],
+        # An existing VPC's node subnets by id; the stack's own private subnets by name.
+        which = (
+            {"SubnetIds": list(plan.node_subnet_ids)}
+            if plan.node_subnet_ids
+            else {"Filters": [{"Name": "tag:Name", "Values": sorted(plan.subnet_names.values())}]}
         )
+        answers.subnets = self.pages("ec2", "describe_subnets", "Subnets", **which)
 
     def _vpcs(self, plan: StackPlan, answers: Answers) -> None:
         answers.vpcs = vpcs = self.pages("ec2", "describe_vpcs", "Vpcs")
-        own = [v["VpcId"] for v in vpcs if _tag(v, "Name") == plan.vpc_name]
+        own = [
+            v["VpcId"]
+            for v in vpcs
+            if (
+                v["VpcId"] == plan.existing_vpc
+                if plan.existing_vpc
+                else _tag(v, "Name") == plan.vpc_name
+            )
+        ]
         answers.endpoints = (
             self.pages(
                 "ec2",
@@ -334,6 +347,19 @@ class Asker:
                 ],
             )
             if own
+            else []
+        )
+
+    def _flow_logs(self, plan: StackPlan, answers: Answers) -> None:
+        # The stack's own VPC has its flow log (the pack checks it); an existing VPC's owner's.
+        answers.flow_logs = (
+            self.pages(
+                "ec2",
+                "describe_flow_logs",
+                "FlowLogs",
+                Filters=[{"Name": "resource-id", "Values": [plan.existing_vpc]}],
+            )
+            if plan.existing_vpc
             else []
         )
 

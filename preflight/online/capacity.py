@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 
 from preflight.online.aws import Answers
 from preflight.online.facts import (
@@ -16,6 +17,8 @@ from preflight.online.facts import (
     addresses_per_node,
     ami_parameter,
     max_pods,
+    pod_eni_addresses,
+    primary_eni_addresses,
     update_surge,
     usable_addresses,
 )
@@ -26,10 +29,13 @@ CHECK = "capacity"
 
 
 def addresses_needed(
-    groups: tuple[NodeGroupPlan, ...], types: dict[str, dict], zones: int
+    groups: tuple[NodeGroupPlan, ...],
+    types: dict[str, dict],
+    zones: int,
+    per_node: Callable[[dict], int] = addresses_per_node,
 ) -> dict[str, int]:
     """Per node group, the addresses it takes in one AZ at most: its maximum size plus an
-    update's extra nodes, spread over the AZs, each node at its largest type's addresses."""
+    update's extra nodes, spread over the AZs, each node at its largest type's `per_node`."""
     needed = {}
     for group in groups:
         known = [types[t] for t in group.instance_types if t in types]
@@ -38,7 +44,7 @@ def addresses_needed(
         nodes = group.max_size + update_surge(
             zones, group.max_size, group.max_unavailable_percentage
         )
-        needed[group.name] = math.ceil(nodes / zones) * max(addresses_per_node(t) for t in known)
+        needed[group.name] = math.ceil(nodes / zones) * max(per_node(t) for t in known)
     return needed
 
 
@@ -111,34 +117,55 @@ def check_capacity(plan: StackPlan, answers: Answers) -> tuple[list[Finding], st
             note(CHECK, f"prefix delegation: {FACTS['prefixDelegation']['unconfirmed']}")
         )
         return findings, f"capacity: {len(plan.node_groups)} node groups; subnets not counted"
-    needed = addresses_needed(plan.node_groups, types, len(plan.zones))
-    total = sum(needed.values())
-    existing = {s["AvailabilityZone"]: s for s in answers.subnets}
+    zones = len(plan.zones)
+    if plan.pod_subnets:  # nodes' primary ENIs in the private subnets, the others in the pods'
+        total = sum(
+            addresses_needed(plan.node_groups, types, zones, primary_eni_addresses).values()
+        )
+        pods = sum(addresses_needed(plan.node_groups, types, zones, pod_eni_addresses).values())
+        findings += _too_small(plan.pod_subnets, pods, "pod", "podSubnetPrefix")
+    else:
+        total = sum(addresses_needed(plan.node_groups, types, zones).values())
+    free = defaultdict(int)
+    for subnet in answers.subnets:
+        free[subnet["AvailabilityZone"]] += subnet["AvailableIpAddressCount"]
+    findings += _too_small(plan.private_subnets, total, "private", "privateSubnetPrefix")
     for zone in plan.zones:
-        usable = usable_addresses(plan.private_subnets[zone])
-        if total > usable:
-            findings.append(
-                blocker(
-                    CHECK,
-                    f"private subnet {plan.private_subnets[zone]} in {zone} has {usable} usable "
-                    f"addresses; the node groups may take {total} there at maximum size during "
-                    "an update",
-                    "compute.nodeGroups[].maxSize (a larger private subnet needs a new stack)",
-                )
-            )
-        elif zone in existing and total > existing[zone]["AvailableIpAddressCount"]:
+        if zone in free and total > free[zone] and not _blocked(findings, zone):
+            where = "node subnets" if plan.existing_vpc else "private subnet"
             findings.append(
                 warning(
                     CHECK,
-                    f"private subnet in {zone}: {existing[zone]['AvailableIpAddressCount']} "
-                    f"addresses free now, up to {total} taken at maximum size during an update "
-                    "(the running nodes already hold some of them)",
+                    f"{where} in {zone}: {free[zone]} addresses free now, up to {total} taken at "
+                    "maximum size during an update (the running nodes already hold some of them)",
                 )
             )
-    pods = {t: max_pods(types[t]) for g in plan.node_groups for t in g.instance_types if t in types}
+    per_type = {
+        t: max_pods(types[t]) for g in plan.node_groups for t in g.instance_types if t in types
+    }
+    sizes = "/".join(str(usable_addresses(c)) for c in plan.private_subnets.values()) or "shared"
     return findings, (
         f"capacity: {len(plan.node_groups)} node groups, max pods "
-        + ", ".join(f"{t} {n}" for t, n in sorted(pods.items()))
-        + f"; up to {total} addresses per AZ of "
-        + "/".join(str(usable_addresses(plan.private_subnets[z])) for z in plan.zones)
+        + ", ".join(f"{t} {n}" for t, n in sorted(per_type.items()))
+        + f"; up to {total} addresses per AZ of {sizes}"
+        + (f"; up to {pods} per pod subnet" if plan.pod_subnets else "")
     )
+
+
+def _too_small(subnets: dict[str, str], needed: int, tier: str, key: str) -> list[Finding]:
+    """Blockers for the subnets (AZ -> CIDR) with fewer usable addresses than `needed`."""
+    return [
+        blocker(
+            CHECK,
+            f"{tier} subnet {cidr} in {zone} has {usable_addresses(cidr)} usable addresses; the "
+            f"node groups may take {needed} there at maximum size during an update",
+            f"compute.nodeGroups[].maxSize (a larger {tier} subnet, network.{key}, needs a new "
+            "stack)",
+        )
+        for zone, cidr in subnets.items()
+        if needed > usable_addresses(cidr)
+    ]
+
+
+def _blocked(findings: list[Finding], zone: str) -> bool:
+    return any(f.level == "blocker" and f" in {zone} " in f.message for f in findings)

@@ -25,6 +25,7 @@ from preflight.online.capacity import check_capacity
 from preflight.online.errors import reason
 from preflight.online.findings import Finding, Report, dedupe
 from preflight.online.identity import check_identity, check_zones
+from preflight.online.network import check_network
 from preflight.online.quotas import check_quotas
 from preflight.online.stack import StackPlan, plan_of
 from preflight.online.versions import check_kubernetes, check_upgrade
@@ -32,8 +33,10 @@ from preflight.online.versions import check_kubernetes, check_upgrade
 Check = Callable[[StackPlan, Answers], tuple[list[Finding], str]]
 
 
-def checks(purpose: str) -> list[tuple[str, tuple[str, ...], Check]]:
-    """Each check with the answers it needs (a check whose answers are missing is not run)."""
+def checks(purpose: str, existing_vpc: bool = False) -> list[tuple[str, tuple[str, ...], Check]]:
+    """Each check with the answers it needs (a check whose answers are missing is not run); the
+    network check only for a cluster in an existing VPC (the stack's own VPC is the pack's)."""
+    network = [("network", ("flow_logs", "subnets", "endpoints"), check_network)]
     return [
         ("add-ons", ("addon_versions", "addon_schemas", "cluster"), check_addons),
         ("kubernetes", ("cluster_versions", "cluster"), check_kubernetes),
@@ -45,6 +48,7 @@ def checks(purpose: str) -> list[tuple[str, tuple[str, ...], Check]]:
             check_quotas,
         ),
         ("zones", ("zones", "subnets"), check_zones),
+        *(network if existing_vpc else []),
         ("identity", ("caller",), partial(check_identity, purpose=purpose)),
     ]
 
@@ -101,13 +105,17 @@ def online_report(
         report.seconds = time.perf_counter() - started
         return report
     role = ci_roles.DEPLOY if purpose == "deploy" else ci_roles.PREVIEW
-    statements = ci_roles.statements(ci_roles.needed_actions(run, role), plan.region)
+    try:
+        statements = ci_roles.statements(ci_roles.needed_actions(run, role), plan.region)
+    except ci_roles.UnmappedError as unmapped:  # what the stack needs is not known: not simulated
+        report.could_not_check.append(f"iam SimulatePrincipalPolicy: {unmapped}")
+        statements = []
     asker = Asker(session, workers)
     answers = asker.gather(plan, statements)
     report.could_not_check += dedupe(asker.problems)
     if answers.caller:
         report.caller, report.account = answers.caller["Arn"], answers.caller["Account"]
-    for name, needs, check in checks(purpose):
+    for name, needs, check in checks(purpose, bool(plan.existing_vpc)):
         missing = [n for n in needs if getattr(answers, n) is None]
         if missing:
             report.checked.append(f"{name}: not checked (no answer for {', '.join(missing)})")

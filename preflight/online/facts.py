@@ -40,6 +40,17 @@ def addresses_per_node(instance_type: dict[str, Any]) -> int:
     return default_card_enis(instance_type) * ips
 
 
+def primary_eni_addresses(instance_type: dict[str, Any]) -> int:
+    """With a pod range, what a full node takes from its own (private) subnet: its primary ENI's
+    addresses; the VPC CNI puts the other ENIs in the pod subnets (facts.json `podSubnets`)."""
+    return int(instance_type["NetworkInfo"]["Ipv4AddressesPerInterface"])
+
+
+def pod_eni_addresses(instance_type: dict[str, Any]) -> int:
+    """With a pod range, what a full node takes from its AZ's pod subnet: its other ENIs'."""
+    return addresses_per_node(instance_type) - primary_eni_addresses(instance_type)
+
+
 def usable_addresses(cidr: str) -> int:
     """The addresses of a subnet AWS lets resources use (it keeps five of each subnet)."""
     return ipaddress.ip_network(cidr).num_addresses - FACTS["subnetReservedAddresses"]["count"]

@@ -36,7 +36,10 @@ def _increase(key: str, wanted: int) -> str:
 
 def usage(plan: StackPlan, answers: Answers) -> dict[str, tuple[int, int, str]]:
     """Per quota (and AZ for NAT gateways): (in use, the stack adds, what it counts)."""
-    own_vpc = any(_tag(v, "Name") == plan.vpc_name for v in answers.vpcs or [])
+    # An existing VPC's stack creates none; the stack's own VPC is counted once it exists.
+    own_vpc = bool(plan.existing_vpc) or any(
+        _tag(v, "Name") == plan.vpc_name for v in answers.vpcs or []
+    )
     eips = {_tag(a, "Name") for a in answers.addresses or []}
     nat_names = {_tag(g, "Name") for g in answers.nat_gateways or []}
     in_zone = Counter(g["Zone"] for g in answers.nat_gateways or [])

@@ -4,12 +4,13 @@ the private subnets per AZ and how many of each quota-counted resource it holds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from components.base.config.pulumi_config import project_config
+from components.base.config.pulumi_config import DEPLOYMENT_OUTPUT, project_config
 from components.stack.settings import Settings, load_settings
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ProgramRun
@@ -75,6 +76,9 @@ class StackPlan:
     interface_endpoints: tuple[str, ...]  # service names
     upgrade_policy: str  # the supportType the cluster is sent
     settings: Settings
+    pod_subnets: dict[str, str] = dataclasses.field(default_factory=dict)  # AZ -> pod subnet CIDR
+    existing_vpc: str = ""  # network.mode existing: the VPC given
+    node_subnet_ids: tuple[str, ...] = ()  # network.mode existing: the node subnets given
 
 
 def _name_tag(r: Registration) -> str:
@@ -86,7 +90,11 @@ def plan_of(run: ProgramRun) -> StackPlan:
     settings = load_settings(project_config(run.config), run.stack)
     cluster = run.one(CLUSTER).inputs
     subnets = {r.urn: r for r in run.of_type(SUBNET)}
-    private = [r for r in subnets.values() if (r.inputs.get("tags") or {}).get("tier") == "private"]
+    private, pods = (
+        [r for r in subnets.values() if (r.inputs.get("tags") or {}).get("tier") == tier]
+        for tier in ("private", "pod")
+    )
+    network = settings.network
     by_id = {r.id: r.inputs["availabilityZone"] for r in subnets.values()}
     nat_zones = Counter(by_id.get(r.inputs.get("subnetId"), "?") for r in run.of_type(NAT_GATEWAY))
     groups = {g.name: (i, g) for i, g in enumerate(settings.compute.node_groups)}
@@ -123,13 +131,15 @@ def plan_of(run: ProgramRun) -> StackPlan:
         version=str(cluster["version"]),
         settings_version=settings.kubernetes_version,
         auto_mode=settings.compute.auto_mode,
-        zones=tuple(sorted({r.inputs["availabilityZone"] for r in private})),
+        # An existing VPC's AZs are its node subnets' (the record holds them).
+        zones=tuple(sorted({r.inputs["availabilityZone"] for r in private}))
+        or tuple(run.outputs[DEPLOYMENT_OUTPUT]["availabilityZones"]),
         private_subnets={r.inputs["availabilityZone"]: r.inputs["cidrBlock"] for r in private},
         subnet_names={r.inputs["availabilityZone"]: _name_tag(r) for r in private},
         addons=tuple(sorted(addons, key=lambda a: a.name)),
         node_groups=tuple(sorted(node_groups, key=lambda g: g.index)),
         prefix_delegation=settings.addons.prefix_delegation,
-        vpc_name=_name_tag(run.one(VPC)),
+        vpc_name=_name_tag(run.one(VPC)) if not network.existing else "",
         eip_names=tuple(sorted(_name_tag(r) for r in run.of_type(EIP))),
         nat_zones=dict(sorted(nat_zones.items())),
         interface_endpoints=tuple(
@@ -141,6 +151,9 @@ def plan_of(run: ProgramRun) -> StackPlan:
         ),
         upgrade_policy=str((cluster.get("upgradePolicy") or {}).get("supportType", "")),
         settings=settings,
+        pod_subnets={r.inputs["availabilityZone"]: r.inputs["cidrBlock"] for r in pods},
+        existing_vpc=network.vpc_id if network.existing else "",
+        node_subnet_ids=network.node_subnet_ids if network.existing else (),
     )
 
 

@@ -1,11 +1,15 @@
 """eks_policies/network.py: subnets, security groups; and its stack policies, multi-AZ, flow logs,
-the default security group."""
+the default security group; and every network policy on each network mode of the program."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from eks_policies import _types as t
+from preflight.offline.analyzer import evaluate
+from tests.components.network.test_existing import existing
 from tests.policy.fixtures import (
     Stack,
     baseline_stack,
@@ -26,6 +30,7 @@ from tests.policy.runner import (
     expect_unknown,
     run,
 )
+from tests.programs import program
 
 # ---------------------------------------------------------------------- subnets
 
@@ -313,3 +318,79 @@ def test_default_security_group_must_be_adopted_without_rules(stack: Stack) -> N
     expect(check_stack("vpc-default-security-group", stack.resources), "has 1 ingress rule(s)")
     replace(stack, stack.named("default-sg"), ingress=[], egress=UNKNOWN_STR)
     expect_unknown(check_stack("vpc-default-security-group", stack.resources), "default-sg.egress")
+
+
+# ---------------------------------------------------------------------- the network modes
+# Every network policy on the program of each network mode: a pod range, an existing VPC (the
+# pack sees no VPC or subnet of it: the program checks those before any resource), a range from
+# an IPAM pool. Compliant as the program registers them, at `up` and at preview (ids unknown);
+# each mode's typical mistake, made in the registrations, is caught.
+
+NETWORK_POLICIES = {
+    "vpc-flow-logs",
+    "vpc-default-security-group",
+    "subnet-no-public-ip-on-launch",
+    "eks-multi-az",
+    "security-group-no-open-ingress",
+    "eks-private-subnets",
+}
+MODES = {
+    "pod range": {"network": {"podCidr": "100.64.0.0/16"}},
+    "existing VPC": existing(),
+    "IPAM pool": {
+        "network": {
+            "vpcCidr": None,
+            "ipamPoolId": "ipam-pool-0d9e8f7a6b5c4d3e2",
+            "ipamNetmaskLength": 16,
+        }
+    },
+}
+
+
+def verdicts_of(registrations) -> list[tuple[str, str, str]]:
+    found = evaluate(registrations, "policy/config/dev.json")
+    return sorted(
+        (v.level, v.policy, v.resource_name)
+        for v in found
+        if v.policy in NETWORK_POLICIES and "can't run policy" not in v.message
+    )
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("mode", MODES)
+def test_each_network_mode_holds_every_network_policy(mode: str, preview: bool) -> None:
+    assert verdicts_of(program("dev", MODES[mode], preview=preview).registrations) == []
+
+
+def mutated(registrations, urn: str, **values: object) -> list:
+    """The registrations with the resource `urn` given `values` (as it was sent and as AWS keeps it)."""
+    return [
+        dataclasses.replace(r, inputs={**r.inputs, **values}, outputs={**r.outputs, **values})
+        if r.urn == urn
+        else r
+        for r in registrations
+    ]
+
+
+def urn_of(registrations, name: str, typ: str) -> str:
+    return next(r.urn for r in registrations if r.name == name and r.type == typ)
+
+
+def test_a_pod_subnet_mapping_public_ips_is_flagged() -> None:
+    regs = program("dev", MODES["pod range"]).registrations
+    pod_subnet = urn_of(regs, "network-pod-eu-west-1a", t.SUBNET)
+    found = verdicts_of(mutated(regs, pod_subnet, mapPublicIpOnLaunch=True))
+    assert found == [("advisory", "subnet-no-public-ip-on-launch", "network-pod-eu-west-1a")]
+
+
+def test_an_existing_vpc_s_nodes_in_one_subnet_fail_multi_az() -> None:
+    regs = program("dev", existing()).registrations
+    group = next(r for r in regs if r.type == t.EKS_NODE_GROUP)
+    one = mutated(regs, group.urn, subnetIds=group.inputs["subnetIds"][:1])
+    assert verdicts_of(one) == [("mandatory", "eks-multi-az", group.name)]
+
+
+def test_a_pool_ranged_vpc_without_its_flow_log_is_flagged() -> None:
+    regs = program("dev", MODES["IPAM pool"]).registrations
+    without = [r for r in regs if r.type != t.FLOW_LOG]
+    assert verdicts_of(without) == [("mandatory", "vpc-flow-logs", "network-vpc")]

@@ -21,6 +21,7 @@ from preflight.against import (
     resolve,
     settings_changed,
 )
+from preflight.offline import landing_zone
 from tests.checkout import copy_checkout
 from tests.programs import program
 
@@ -33,6 +34,18 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
+# The landing zone's shared VPC in eu-west-1 and the organisation's pool, as the mocked account
+# has them (preflight/offline/landing_zone.py).
+SHARED_VPC = landing_zone._ids("eu-west-1")["vpc"]
+EXISTING_NETWORK = {
+    "mode": "existing",
+    "vpcId": SHARED_VPC,
+    "controlPlaneSubnetIds": [
+        landing_zone.shared_subnet_id("eu-west-1", f"control-{i}") for i in range(3)
+    ],
+    "nodeSubnetIds": [landing_zone.shared_subnet_id("eu-west-1", f"node-{i}") for i in range(3)],
+}
+POOL_NETWORK = {"ipamPoolId": landing_zone.IPAM_POOL, "ipamNetmaskLength": 16}
 # dev as deployed at other tags of the repository fixture.
 VARIANTS = {
     "with-controllers": {
@@ -41,12 +54,18 @@ VARIANTS = {
     },
     "auto-mode": {"eks-platform:compute": {"mode": "auto"}},
 }
+# dev's network as deployed at further tags: keys of Pulumi.dev.yaml's network removed, others set.
+NETWORK_VARIANTS = {
+    "with-pods": ((), {"podCidr": "100.64.0.0/16"}),
+    "existing": (("vpcCidr", "natMode", "interfaceEndpoints"), EXISTING_NETWORK),
+    "from-pool": (("vpcCidr",), POOL_NETWORK),
+}
 
 
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
     """A repository of this tree: `two-azs` (dev deployed in 2 AZs), `on-1.36` (dev on Kubernetes
-    1.36), then `current`."""
+    1.36), one tag per variant (VARIANTS, NETWORK_VARIANTS), then `current`."""
     repo = copy_checkout(tmp_path_factory.mktemp("repo"))
     dev = repo / "Pulumi.dev.yaml"
     current = dev.read_text()
@@ -65,6 +84,15 @@ def repository(tmp_path_factory) -> Path:
     for tag, change in VARIANTS.items():
         variant = yaml.safe_load(current)
         variant["config"].update(change)
+        dev.write_text(yaml.safe_dump(variant))
+        git(repo, "commit", "-qam", tag)
+        git(repo, "tag", tag)
+    for tag, (removed, added) in NETWORK_VARIANTS.items():
+        variant = yaml.safe_load(current)
+        network = variant["config"]["eks-platform:network"]
+        for key in removed:
+            del network[key]
+        network.update(added)
         dev.write_text(yaml.safe_dump(variant))
         git(repo, "commit", "-qam", tag)
         git(repo, "tag", tag)

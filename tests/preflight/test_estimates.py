@@ -16,6 +16,7 @@ from preflight.estimates import (
     stack_region,
     subnet_plan,
 )
+from tests.components.network.test_existing import existing
 from tests.programs import EVERY_OPTION, program
 
 
@@ -369,3 +370,29 @@ def test_graviton_prices_are_below_their_x86_peers():
         assert prices["m7g.large"] < prices["m7i.large"], region
     prices = price_book("eu-west-1").ec2_usd_per_hour
     assert prices["t4g.large"] == 2 * prices["t4g.medium"]  # EC2 prices scale with size
+
+
+# ---------------------------------------------------------------------- the network modes
+
+
+def test_the_pod_subnets_are_counted_per_az_with_their_range():
+    run = program("dev", {"network": {"podCidr": "100.64.0.0/16"}})
+    plan = subnet_plan(run.registrations)
+    assert ("pod", "100.64.0.0/18") in plan["eu-west-1a"]
+    assert [kind for kind, _ in plan["eu-west-1c"]] == ["private", "public", "intra", "pod"]
+
+
+def test_the_pod_address_metrics_are_a_line_that_states_its_missing_price():
+    cost = estimate_cost(program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).registrations)
+    [metrics] = [i for i in cost.unpriced if i.item == "CloudWatch custom metrics"]
+    assert metrics.quantity == 3 and metrics.unit_usd is None and cost.at_least
+    assert any("pod-address function" in n for n in cost.not_included)
+
+
+def test_a_stack_in_an_existing_vpc_is_priced_in_its_region_without_network_lines():
+    run = program("dev", existing())
+    assert stack_region(run.registrations) == "eu-west-1"
+    cost = estimate_cost(run.registrations)
+    items = {i.item for i in cost.items}
+    assert "EKS control plane (standard support)" in items and not cost.at_least
+    assert not {"NAT gateways", "Flow log ingestion", "Interface VPC endpoints"} & items

@@ -34,7 +34,7 @@ def test_unknown_regions_types_and_invokes_fail_loudly():
     with pytest.raises(NotImplementedError, match="does not know resource type aws:s3/bucket"):
         create(cloud, "aws:s3/bucket:Bucket", "b", {})
     with pytest.raises(NotImplementedError, match="does not answer invoke"):
-        call(cloud, "aws:ec2/getVpc:getVpc", {})
+        call(cloud, "aws:s3/getBucket:getBucket", {})
 
 
 ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"

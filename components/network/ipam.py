@@ -1,0 +1,83 @@
+"""The VPC range of a stack whose range comes from an IPAM pool (`network.ipamPoolId`): the range
+its last deployment recorded, else the pool's next free one.
+
+The pool is asked only before the first deploy: AllocateIpamPoolCidr with PreviewNextCidr
+allocates nothing (terraform-provider-aws ipam_preview_next_cidr_data_source.go), and once the
+VPC holds the range the preview moves on to the next one ("the next refresh will find a new
+CIDR", pulumi-aws 7.51.1 getIpamPreviewNextCidr). The VPC is then created with that very range
+from the pool (CreateVpc takes Ipv4IpamPoolId with CidrBlock), so the subnet plan is plain
+arithmetic on a known range, never an Output, and the record keeps it.
+
+The program reads the settings before the guard reads the record, and the plan must exist
+before any resource, so the range is read here, from the same record: EKS_PLATFORM_DEPLOYED when
+set, else the stack's own `deployment` output through a StackReference of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi.runtime.sync_await import _sync_await
+
+from components.base.config import SettingsError
+from components.base.config.problems import problem_text
+from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
+from components.network.settings import NetworkSettings
+
+REFERENCE = "network-vpc-range"  # the StackReference's logical name (only in IPAM mode)
+
+
+def own_record() -> Any:
+    """The stack's own `deployment` output from its last update (None for a new stack)."""
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(REFERENCE, stack_name=stack)
+    details = _sync_await(reference.get_output_details(DEPLOYMENT_OUTPUT))
+    return details.value if details.value is not None else details.secret_value
+
+
+def recorded_range(
+    environ: Mapping[str, str] = os.environ, read_own: Callable[[], Any] = own_record
+) -> str | None:
+    """The VPC range the last deployment recorded; None for a stack never deployed (a record
+    the guard cannot read is the guard's to report)."""
+    text = environ.get(DEPLOYED_ENVIRONMENT, "").strip()
+    try:
+        record = json.loads(text) if text else read_own()
+    except ValueError:
+        return None
+    found = record.get("vpcCidr") if isinstance(record, Mapping) else None
+    return str(found) if found else None
+
+
+def pool_range(settings: NetworkSettings) -> str:
+    """The range the pool would allocate next, at the settings' netmask length."""
+    return aws.ec2.get_ipam_preview_next_cidr(
+        ipam_pool_id=settings.ipam_pool_id, netmask_length=settings.ipam_netmask_length
+    ).cidr
+
+
+def with_pool_range(
+    settings: NetworkSettings,
+    recorded: str | None,
+    ask_pool: Callable[[NetworkSettings], str] = pool_range,
+) -> NetworkSettings:
+    """`settings` planned in the recorded range, or in the pool's next one for a new stack; a
+    SettingsError when the plan does not fit it (a pod range overlapping it, say)."""
+    if not settings.from_pool:
+        return settings
+    if recorded:
+        return settings.planned(recorded)
+    try:
+        return settings.planned(ask_pool(settings))
+    except SettingsError:
+        raise
+    except Exception as error:  # the lookup failed: the provider's text says why
+        why = str(error).split(" failed: ", 1)[-1]
+        text = f"the pool has no /{settings.ipam_netmask_length} range to give: {why}"
+        raise SettingsError(
+            [problem_text("network.ipamPoolId", settings.ipam_pool_id, text)]
+        ) from None
