@@ -3,10 +3,13 @@ resource (inputs, the mocked cloud's outputs, parent, dependencies, options, ali
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
@@ -40,6 +43,27 @@ class Registration:
     replace_on_changes: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # URNs this resource had before (the engine moves their state)
     custom_timeouts: dict[str, str] | None = None  # create/update/delete, as the options set them
+
+
+def plain(value: Any) -> Any:
+    """Inputs as data: an asset or archive becomes what it holds (its kind and a sha256 of its
+    contents), so two runs compare by content, as the engine does, and the record is JSON."""
+    if isinstance(value, pulumi.FileAsset | pulumi.StringAsset):
+        content = (
+            Path(value.path).read_bytes()
+            if isinstance(value, pulumi.FileAsset)
+            else value.text.encode()
+        )
+        return {"asset": hashlib.sha256(content).hexdigest()}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {name: plain(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, pulumi.FileArchive):
+        return {"archive": value.path}
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
@@ -122,7 +146,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type,
                 name=request.name,
                 custom=request.custom,
-                inputs=rpc.deserialize_properties(request.object),
+                inputs=plain(rpc.deserialize_properties(request.object)),
                 outputs=self.resources[response.urn].state,
                 parent=request.parent or None,
                 dependencies=tuple(request.dependencies),
