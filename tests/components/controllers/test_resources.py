@@ -7,9 +7,11 @@ import json
 
 import pytest
 
+from components.addons.versions import controller_versions
 from components.base.config import SettingsError
 from components.base.context import AwsContext
 from components.controllers.iam import events_to_queue
+from components.controllers.karpenter import release_values
 from components.stack.settings import load_settings
 from tests.programs import EVERY_OPTION, program
 
@@ -143,3 +145,97 @@ def test_auto_mode_refuses_the_controllers_it_runs_itself():
         "eks-platform:controllers.karpenter = true: must be false when compute.mode is 'auto': "
         "Auto Mode already runs Karpenter-based compute",
     ]
+
+
+def test_the_releases(on):
+    table = controller_versions("1.35")
+    releases = {r.name: r.inputs for r in on.of_type("kubernetes:helm.sh/v3:Release")}
+    common = {"namespace": "kube-system", "atomic": True, "compat": "true"}
+    assert releases == {
+        "controllers-load-balancer-controller": {
+            **common,
+            "name": "aws-load-balancer-controller",
+            "chart": "aws-load-balancer-controller",
+            "version": table["aws-load-balancer-controller"],
+            "repositoryOpts": {"repo": "https://aws.github.io/eks-charts"},
+            "values": {
+                "clusterName": "eks-platform-prod",
+                "region": "eu-west-1",
+                "vpcId": on.outputs["vpcId"],
+                "replicaCount": 2,
+                "podDisruptionBudget": {"maxUnavailable": 1},
+                "serviceAccount": {"create": True, "name": "aws-load-balancer-controller"},
+            },
+        },
+        "controllers-karpenter-crd": {
+            **common,
+            "name": "karpenter-crd",
+            "chart": "oci://public.ecr.aws/karpenter/karpenter-crd",
+            "version": table["karpenter"],
+        },
+        "controllers-karpenter": {
+            **common,
+            "name": "karpenter",
+            "chart": "oci://public.ecr.aws/karpenter/karpenter",
+            "version": table["karpenter"],
+            "skipCrds": True,
+            "values": release_values("eks-platform-prod", "eks-platform-prod-karpenter"),
+        },
+    }
+
+
+def test_the_node_pool_and_node_class_karpenter_finds(on):
+    node_role = next(
+        r for r in on.of_type("aws:iam/role:Role") if r.name == "controllers-karpenter-node"
+    )
+    for kind in (
+        "kubernetes:karpenter.sh/v1:NodePool",
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+    ):
+        assert on.one(kind).inputs["metadata"] == {"name": "default"}
+    node_class = on.one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").inputs["spec"]
+    assert node_class["role"] == node_role.outputs["name"]
+    assert node_class["subnetSelectorTerms"] == [
+        {"tags": {"karpenter.sh/discovery": "eks-platform-prod"}}
+    ]
+
+
+def test_names_and_descriptions_say_what_each_resource_is_for(on):
+    found = {
+        (r.type.rsplit(":", 1)[-1], r.name): (
+            r.inputs["tags"].get("Name"),
+            r.inputs.get("description"),
+        )
+        for r in on.registrations
+        if r.parent and "Controllers" in r.parent and isinstance(r.inputs.get("tags"), dict)
+    }
+    prod = "eks-platform-prod"
+    assert found == {
+        **{
+            ("EventRule", f"controllers-karpenter-{e}"): (
+                f"{prod}-karpenter-{e}",
+                f"{e} events for Karpenter of {prod}",
+            )
+            for e in EVENTS
+        },
+        ("Role", "controllers-load-balancer-controller"): (
+            f"{prod}-load-balancer-controller",
+            f"load-balancer-controller of {prod} (kube-system/aws-load-balancer-controller)",
+        ),
+        ("PodIdentityAssociation", "controllers-load-balancer-controller"): (
+            f"{prod}-load-balancer-controller",
+            None,
+        ),
+        ("Role", "controllers-karpenter"): (
+            f"{prod}-karpenter",
+            f"karpenter of {prod} (kube-system/karpenter)",
+        ),
+        ("PodIdentityAssociation", "controllers-karpenter"): (f"{prod}-karpenter", None),
+        ("Role", "controllers-karpenter-node"): (
+            f"{prod}-karpenter-node",
+            f"Nodes Karpenter launches for {prod}",
+        ),
+        ("AccessEntry", "controllers-karpenter-node"): (f"{prod}-karpenter-node", None),
+        ("Queue", "controllers-karpenter-interruptions"): (f"{prod}-karpenter", None),
+        ("AccessEntry", "controllers-deployer"): ("controllers-deployer", None),
+    }
