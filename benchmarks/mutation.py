@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -134,8 +135,10 @@ def main() -> int:
         print(f"mutmut failed (exit {run.returncode}); its log: {log}")
         return 1
     killed = sum(code in KILLED for code in found.values())
-    print(f"{args.folder}: {killed} / {len(found)} mutants killed ({killed / len(found):.0%}) ")
-    print(f"in {elapsed / 60:.1f} min on {MAX_CHILDREN} workers")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime  # mutmut and every process it forked
+    print(f"{args.folder}: {killed} / {len(found)} mutants killed ({killed / len(found):.0%})")
+    print(f"in {elapsed / 60:.1f} min, {cpu / 60:.1f} CPU-min, {MAX_CHILDREN} workers")
     for name, code in sorted(found.items()):
         if code not in KILLED:
             print(f"\n{STATUS.get(code, f'exit {code}')}: {name}\n{diff(scratch, name)}")

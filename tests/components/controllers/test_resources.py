@@ -119,6 +119,11 @@ def test_auto_mode_gets_an_encrypted_gp3_default_storage_class():
     run = program("dev", {**AUTO_MODE, "controllers": controllers})
     storage_class = run.one("kubernetes:storage.k8s.io/v1:StorageClass")
     assert storage_class.name == "controllers-gp3"
+    # Through the stack's own provider, once the deployer may use the Kubernetes API.
+    provider = run.one("pulumi:providers:kubernetes")
+    assert storage_class.provider.startswith(provider.urn + "::")
+    [access] = run.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert run.waits_for(storage_class, access)
     assert storage_class.inputs == {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
@@ -239,3 +244,35 @@ def test_names_and_descriptions_say_what_each_resource_is_for(on):
         ("Queue", "controllers-karpenter-interruptions"): (f"{prod}-karpenter", None),
         ("AccessEntry", "controllers-deployer"): ("controllers-deployer", None),
     }
+
+
+def test_karpenter_s_node_role_is_for_ec2_and_its_nodes_may_join(on):
+    [node_role] = [
+        r for r in on.of_type("aws:iam/role:Role") if r.name == "controllers-karpenter-node"
+    ]
+    assert json.loads(node_role.inputs["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    [release] = [
+        r for r in on.of_type("kubernetes:helm.sh/v3:Release") if r.name == "controllers-karpenter"
+    ]
+    [node_access] = [
+        e
+        for e in on.of_type("aws:eks/accessEntry:AccessEntry")
+        if e.name == "controllers-karpenter-node"
+    ]
+    assert node_access.inputs["principalArn"] == node_role.outputs["arn"]
+    assert node_access.inputs["type"] == "EC2_LINUX"
+    # Nodes Karpenter launches join through that entry: it exists before Karpenter runs.
+    assert on.waits_for(release, node_access)
+
+
+def test_eventbridge_targets_wait_for_the_queue_policy(on):
+    # EventBridge delivers to the queue only once the queue's policy allows it.
+    policy = on.one("aws:sqs/queuePolicy:QueuePolicy")
+    for target in on.of_type("aws:cloudwatch/eventTarget:EventTarget"):
+        assert on.waits_for(target, policy), target.name
