@@ -276,3 +276,21 @@ def test_eventbridge_targets_wait_for_the_queue_policy(on):
     policy = on.one("aws:sqs/queuePolicy:QueuePolicy")
     for target in on.of_type("aws:cloudwatch/eventTarget:EventTarget"):
         assert on.waits_for(target, policy), target.name
+
+
+def test_karpenter_starts_once_what_its_nodes_and_interruptions_need_exists(on):
+    [release] = [
+        r for r in on.of_type("kubernetes:helm.sh/v3:Release") if r.name == "controllers-karpenter"
+    ]
+    needed = [
+        on.one("aws:ec2/tag:Tag"),  # how its NodeClass finds the cluster security group
+        *on.of_type("aws:cloudwatch/eventTarget:EventTarget"),  # interruption events reach it
+        *[
+            a
+            for a in on.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            if a.name.startswith("controllers-karpenter-node-")  # what its nodes may do
+        ],
+    ]
+    assert len(needed) == 1 + len(EVENTS) + 3
+    for resource in needed:
+        assert on.waits_for(release, resource), resource.name
