@@ -9,7 +9,8 @@ venv first when it is missing. It runs in a scratch copy of the work tree, so th
 `mutants/` folder; `--keep` leaves the copy (then `mutmut browse` there shows each mutant).
 
 Each mutant runs the selected tests that reached the mutated function while mutmut collected
-its stats, cheapest first, until one fails. Tests share program runs (tests/programs.py, session
+its stats until one fails: first those that killed other mutants of that function, then the
+cheapest. Tests share program runs (tests/programs.py, session
 and module fixtures), so this module is also a pytest plugin (`-p benchmarks.mutation`): while
 mutmut collects its stats each test runs alone, with its own fixtures and program runs, so each
 test that reaches a function counts; and no session reuses a program run made by another.
@@ -20,12 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -132,8 +135,10 @@ def main() -> int:
         print(f"mutmut failed (exit {run.returncode}); its log: {log}")
         return 1
     killed = sum(code in KILLED for code in found.values())
-    print(f"{args.folder}: {killed} / {len(found)} mutants killed ({killed / len(found):.0%}) ")
-    print(f"in {elapsed / 60:.1f} min on {MAX_CHILDREN} workers")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime  # mutmut and every process it forked
+    print(f"{args.folder}: {killed} / {len(found)} mutants killed ({killed / len(found):.0%})")
+    print(f"in {elapsed / 60:.1f} min, {cpu / 60:.1f} CPU-min, {MAX_CHILDREN} workers")
     for name, code in sorted(found.items()):
         if code not in KILLED:
             print(f"\n{STATUS.get(code, f'exit {code}')}: {name}\n{diff(scratch, name)}")
@@ -143,6 +148,8 @@ def main() -> int:
 
 
 COSTS = Path("test-costs.json")  # each test's time alone, from the stats run (cwd: mutants/)
+KILLERS = Path("killers.jsonl")  # [function, test] for each mutant a test killed
+MUTANT = "__mutmut_"  # in a mutant's name, between its function and its number
 _costs: dict[str, float] = {}
 
 
@@ -177,10 +184,23 @@ def pytest_sessionfinish(session: Any) -> None:
 
 
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
-    """A mutant's tests run cheapest first: the first failure ends the run."""
-    if os.environ.get("MUTANT_UNDER_TEST", "stats") not in ("stats", ""):
-        costs = _read_costs()
-        items.sort(key=lambda item: costs.get(item.nodeid, 0.0))
+    """A mutant's tests run those that killed other mutants of its function first, then the
+    cheapest: the first failure ends the run."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if MUTANT not in mutant:
+        return
+    function = mutant.rsplit(MUTANT, 1)[0]
+    lines = KILLERS.read_text().splitlines() if KILLERS.exists() else []
+    kills = Counter(test for f, test in map(json.loads, lines) if f == function)
+    costs = _read_costs()
+    items.sort(key=lambda item: (-kills[item.nodeid], costs.get(item.nodeid, 0.0)))
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if report.failed and MUTANT in mutant:
+        with KILLERS.open("a") as killers:  # one short line per write: appends do not mix
+            killers.write(json.dumps([mutant.rsplit(MUTANT, 1)[0], report.nodeid]) + "\n")
 
 
 def _read_costs() -> dict[str, float]:

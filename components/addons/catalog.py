@@ -54,8 +54,10 @@ ADDONS: dict[str, AddonSpec] = {
             managed_policies=("service-role/AmazonEBSCSIDriverPolicy",),
         ),
         AddonSpec("metrics-server", before_compute=False, core=False, auto_mode_builtin=False),
+        # Auto Mode includes the node monitoring agent as a capability; the add-on's compute
+        # types are EC2 and hybrid nodes (EKS user guide, "Node health" and "AWS add-ons").
         AddonSpec(
-            "eks-node-monitoring-agent", before_compute=False, core=False, auto_mode_builtin=False
+            "eks-node-monitoring-agent", before_compute=False, core=False, auto_mode_builtin=True
         ),
         AddonSpec(
             "amazon-cloudwatch-observability",

@@ -56,7 +56,7 @@ def deployer_principal(
 ) -> str:
     """Who installs the controllers, as an access entry needs it ("" when they are off): the
     setting, else the caller's IAM role (an assumed-role session names the role without its
-    path; IAM gives the full ARN) or user. The deployment record keeps it: day2.rules refuses a
+    path; IAM gives the full ARN) or IAM user. The deployment record keeps it: day2.rules refuses a
     different deployer next time (CI and people would take the entry from each other). A
     SettingsError, before any resource, when it cannot hold a cluster-admin entry."""
     if not settings.enabled:
@@ -66,7 +66,7 @@ def deployer_principal(
         deployer = settings.deployer_principal_arn
     elif kind == "assumed-role":
         deployer = aws.iam.get_role(name=role_name).arn
-    elif kind in ("role", "user"):
+    elif kind == "user":  # a role calls as an assumed-role session, never as the role
         deployer = ctx.caller_arn
     else:
         raise _deployer_error(

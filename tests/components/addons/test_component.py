@@ -264,12 +264,26 @@ def test_add_ons_wait_for_their_roles_policy_attachments(stack_run):
             assert stack_run.waits_for(addon, attachment), (name, attachment.name)
 
 
+# What EKS Auto Mode runs itself (awsdocs/amazon-eks-user-guide, read 2026-12-06): "You do not
+# need to install this add-on on Amazon EKS Auto Mode clusters" for vpc-cni, coredns, kube-proxy
+# and aws-ebs-csi-driver, and the "Compatible compute types" of vpc-cni, kube-proxy, the EBS CSI
+# driver, the node monitoring agent and the Pod Identity agent leave Auto Mode out, while
+# amazon-cloudwatch-observability lists it (latest/ug/workloads/workloads-add-ons-available-eks.adoc
+# @027430e0); "The node monitoring agent is included as a capability for all Amazon EKS Auto Mode
+# clusters" (latest/ug/nodes/node-health.adoc @049ce23c). metrics-server is not in that table.
+AUTO_MODE_RUNS = {
+    "vpc-cni",
+    "kube-proxy",
+    "eks-pod-identity-agent",
+    "coredns",
+    "aws-ebs-csi-driver",
+    "eks-node-monitoring-agent",
+}
+
+
 def test_auto_mode_skips_what_it_runs_itself(auto):
-    assert set(addons(auto)) == {
-        "metrics-server",
-        "eks-node-monitoring-agent",
-        "amazon-cloudwatch-observability",
-    }
+    assert set(addons(auto)) == {"metrics-server", "amazon-cloudwatch-observability"}
+    assert set(BEFORE + AFTER) - set(addons(auto)) == AUTO_MODE_RUNS
     cluster = auto.one("aws:eks/cluster:Cluster")
     for addon in addons(auto).values():
         assert auto.waits_for(addon, cluster)

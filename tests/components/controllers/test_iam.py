@@ -11,6 +11,7 @@ from components.controllers.iam import (
     KARPENTER_CONTROLLER_POLICY,
     caller_principal,
     karpenter_controller_policy,
+    load_balancer_controller_policy,
 )
 
 AWS = AwsContext("111122223333", "aws", "eu-west-1")
@@ -70,3 +71,10 @@ def test_the_policy_fits_an_inline_role_policy_for_the_longest_cluster_name():
 )
 def test_the_caller_principal(arn, principal):
     assert caller_principal(arn) == principal
+
+
+def test_the_load_balancer_controller_policy_names_the_partition_it_runs_in():
+    china = AwsContext("111122223333", "aws-cn", "cn-north-1")
+    text = json.dumps(load_balancer_controller_policy(china))
+    assert "${" not in text and "arn:aws:" not in text
+    assert "arn:aws-cn:" in text

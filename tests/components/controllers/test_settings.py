@@ -74,3 +74,20 @@ def test_a_karpenter_pin_that_would_be_installed_must_support_the_kubernetes_ver
         "that supports Kubernetes 1.35 (Karpenter 1.8 supports up to 1.34; upgrade Karpenter first)"
     ]
     assert on_1_35({"enabled": True, "karpenterChartVersion": "1.9.0"}).karpenter_chart == "1.9.0"
+
+
+def test_karpenter_needs_egress():
+    raw = {
+        **BASE,
+        "network": {"natMode": "none", "interfaceEndpoints": True},
+        "controllers": {"enabled": True},
+    }
+    with pytest.raises(SettingsError) as error:
+        load_settings(raw, "dev")
+    assert error.value.problems == [
+        "eks-platform:controllers.karpenter = true: must be false when network.natMode is "
+        "'none': Karpenter's image comes from public ECR and it calls the Pricing API, which no "
+        "VPC endpoint serves"
+    ]
+    raw["controllers"]["karpenter"] = False
+    assert not load_settings(raw, "dev").controllers.karpenter
