@@ -81,6 +81,7 @@ def test_karpenter_needs_egress():
         **BASE,
         "network": {"natMode": "none", "interfaceEndpoints": True},
         "controllers": {"enabled": True},
+        "cluster": RUNNER,
     }
     with pytest.raises(SettingsError) as error:
         load_settings(raw, "dev")
