@@ -77,6 +77,28 @@ def _counts(types: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(types).items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+# An existing VPC's subnets by tier, under the names the program exports them (the network's
+# outputs: control-plane subnets are the intra tier's place, node subnets the private tier's).
+EXISTING_TIERS = {
+    "control plane": "intraSubnetIds",
+    "nodes": "privateSubnetIds",
+    "public": "publicSubnetIds",
+}
+
+
+def existing_vpc(run: ProgramRun) -> dict[str, Any] | None:
+    """The existing VPC the stack goes into (`network.mode: existing`) and the subnet ids of each
+    tier, as the program exports them; None for a VPC of the stack's own."""
+    if (run.outputs.get("deployment") or {}).get("networkMode") != "existing":
+        return None
+    return {
+        "id": run.outputs.get("vpcId"),
+        "subnet_ids": {
+            tier: list(run.outputs.get(key) or []) for tier, key in EXISTING_TIERS.items()
+        },
+    }
+
+
 # The region whose prices are the most complete (every EC2 type): unpriced items are also shown
 # at its prices, as a reference.
 REFERENCE_REGION = "us-east-1"
@@ -121,12 +143,13 @@ def report(
         },
         "network": {
             "region": stack_region(run.registrations),
-            "availability_zones": list(plan),
+            "availability_zones": list(plan) or list(run.outputs.get("availabilityZones") or []),
             "subnets": [
                 {"availability_zone": az, "kind": kind, "cidr": cidr}
                 for az, subnets in plan.items()
                 for kind, cidr in subnets
             ],
+            "existing_vpc": existing_vpc(run),
         },
         "cost": {
             "monthly_usd": cost.monthly_usd,
@@ -169,16 +192,28 @@ def render(data: dict[str, Any]) -> str:
             for v in policy[level]
         ]
     network = data["network"]
-    lines += [
-        "",
-        f"Network: {len(network['availability_zones'])} AZs in {network['region']} "
-        f"({', '.join(network['availability_zones'])}); subnets per AZ",
-    ]
-    for az in network["availability_zones"]:
-        subnets = [
-            f"{s['kind']} {s['cidr']}" for s in network["subnets"] if s["availability_zone"] == az
+    zones = network["availability_zones"]
+    if existing := network.get("existing_vpc"):
+        lines += [
+            "",
+            f"Network: existing VPC {existing['id']}, {len(zones)} AZs in {network['region']} "
+            f"({', '.join(zones)}); its subnets per tier",
         ]
-        lines.append(f"  {az}: {', '.join(subnets)}")
+        lines += [
+            f"  {tier}: {', '.join(ids)}" for tier, ids in existing["subnet_ids"].items() if ids
+        ]
+    else:
+        lines += [
+            "",
+            f"Network: {len(zones)} AZs in {network['region']} ({', '.join(zones)}); subnets per AZ",
+        ]
+        for az in zones:
+            subnets = [
+                f"{s['kind']} {s['cidr']}"
+                for s in network["subnets"]
+                if s["availability_zone"] == az
+            ]
+            lines.append(f"  {az}: {', '.join(subnets)}")
     cost = data["cost"]
     unpriced = cost["unpriced"]
     total = f"{cost['monthly_usd']:.2f} USD"

@@ -62,6 +62,8 @@ class Scope:
     passed_to: tuple[str, ...] = ()  # services the stack's types pass roles to
     service_linked: tuple[str, ...] = ()  # services whose service-linked roles they need
     managed_policies: tuple[str, ...] = ()  # AWS managed policies the program attaches
+    # (action, ARN, alone): another account's resources the stack uses, named by id
+    shared: tuple[tuple[str, str, bool], ...] = ()
 
 
 class NeededActions(frozenset):
@@ -93,6 +95,13 @@ def scope_of(run: ProgramRun, role: Role) -> Scope:
         return tuple(sorted({v for t in types for v in DATA["types"].get(t, {}).get(key, [])}))
 
     policies = {str(r.inputs.get("policyArn")) for r in run.of_type(ATTACHMENT_TYPE)}
+    shared = [(DATA["invokes"].get(token, {}), args) for token, args in run.invokes]
+    shared += [
+        (extra, r.inputs)
+        for r in run.registrations
+        for key, extra in DATA["types"].get(r.type, {}).get("withInput", {}).items()
+        if r.inputs.get(key)
+    ]
     return Scope(
         stack=run.stack,
         role=role,
@@ -101,7 +110,26 @@ def scope_of(run: ProgramRun, role: Role) -> Scope:
         passed_to=union("passedTo"),
         service_linked=union("serviceLinkedRoles"),
         managed_policies=tuple(sorted(p for p in policies if p.startswith("arn:"))),
+        shared=tuple(
+            sorted(
+                {
+                    (action, _named(spec["arn"], values), spec["alone"])
+                    for entry, values in shared
+                    for action, spec in entry.get("shared", {}).items()
+                }
+            )
+        ),
     )
+
+
+def _named(template: str, values: Mapping[str, Any]) -> str:
+    """`template` with each ${key} the program gave a value for (a lookup's argument, an input)."""
+    for key, value in values.items():
+        if isinstance(value, str):
+            template = template.replace(f"${{{key}}}", value)
+    if "${" in template.replace("${Partition}", "").replace("${Region}", ""):
+        raise ValueError(f"preflight/ci_roles.json: {template} names a value the program gave none")
+    return template
 
 
 def needed_actions(run: ProgramRun, role: Role) -> NeededActions:
@@ -123,11 +151,16 @@ def needed_actions(run: ProgramRun, role: Role) -> NeededActions:
     actions: set[str] = set()
     for type_, registrations in by_type.items():
         entry = DATA["types"][type_]
-        actions |= set(entry["read"])
-        if role is DEPLOY:
-            actions |= set(entry["create"]) | set(entry["update"])
-            if not all(r.protect or r.retain_on_delete for r in registrations):
-                actions |= set(entry["delete"])
+        with_inputs = entry.get("withInput", {})
+        parts = [entry] + [
+            with_inputs[key] for key in with_inputs if any(r.inputs.get(key) for r in registrations)
+        ]
+        for part in parts:
+            actions |= set(part.get("read", ()))
+            if role is DEPLOY:
+                actions |= set(part.get("create", ())) | set(part.get("update", ()))
+                if not all(r.protect or r.retain_on_delete for r in registrations):
+                    actions |= set(part.get("delete", ()))
     for token in invokes:
         actions |= set(DATA["invokes"][token]["actions"])
     actions |= set(DATA["online"]["actions"])
@@ -220,6 +253,10 @@ def _placement(action: str, region: str, scope: Scope | None) -> tuple[tuple[str
         return arns, condition, "TheProgramsManagedPolicies"
     if action in NARROWING["stackTagged"]["actions"] and all(tagged.values()):
         return arns, {"StringEquals": tagged}, "TaggedWithTheStack"
+    if shared := [(arn, alone) for a, arn, alone in scope.shared if a == action]:
+        own = () if all(alone for _, alone in shared) else arns
+        resources = {*own, *(_fill(arn, region) for arn, _ in shared)}
+        return tuple(sorted(resources)), {}, "SharedWithTheAccount"
     return arns, {}, "InTheAccount"
 
 

@@ -283,10 +283,7 @@ def _launched_by_aws(resources: Sequence[Registration]) -> tuple[str, ...]:
             f"{f'{cpu:g}' if isinstance(cpu, float | int) else cpu} vCPU and "
             f"{limits.get('memory', '?')} memory)"
         )
-    if _of(resources, "aws:lambda/function:Function"):
-        found.append(
-            "the pod-address function's runs (every five minutes: Lambda requests and compute)"
-        )
+    found += [_function_runs(f) for f in _of(resources, "aws:lambda/function:Function")]
     for cluster in _of(resources, "aws:eks/cluster:Cluster"):
         if (cluster.inputs.get("computeConfig") or {}).get("enabled"):
             found.append(
@@ -294,6 +291,20 @@ def _launched_by_aws(resources: Sequence[Registration]) -> tuple[str, ...]:
                 "per-instance management fee)"
             )
     return tuple(found)
+
+
+def _function_runs(function: Registration) -> str:
+    """Why a function's runs have no line: Lambda's monthly free tier covers many more of them
+    (each as long as its timeout) than a small scheduled function makes."""
+    free = load_data("prices.json")["lambda_free_tier"]
+    memory, timeout = function.inputs.get("memorySize", 128), function.inputs.get("timeout", 3)
+    each = float(memory) / 1024 * float(timeout)
+    covered = min(free["requests"], free["gb_seconds"] / each)
+    return (
+        f"the function {function.name}'s runs: each at most {each:g} GB-seconds ({memory:g} MB for "
+        f"its {timeout:g} s timeout), and Lambda's monthly free tier ({free['requests']:,} requests, "
+        f"{free['gb_seconds']:,} GB-seconds, per account) covers {covered:,.0f} of them a month"
+    )
 
 
 def _launch_template_volumes(resources: Sequence[Registration]) -> dict[str, float]:
@@ -360,9 +371,7 @@ def critical_path(
     Pulumi creates a resource as soon as everything it depends on exists, so a first deploy
     takes at least as long as this chain."""
     by_urn = {r.urn: r for r in resources}
-    finish: dict[
-        str, tuple[float, str | None]
-    ] = {}  # urn -> (finish minute, previous urn on the path)
+    finish: dict[str, tuple[float, str | None]] = {}  # urn -> (finish minute, previous on path)
 
     def visit(urn: str, active: frozenset[str]) -> float:
         if urn in finish:

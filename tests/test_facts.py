@@ -21,6 +21,7 @@ from components.network.zones import EKS_UNSUPPORTED_ZONE_IDS, UNSUPPORTED_ZONES
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "components" / "controllers" / "data"
 REPLACEMENTS = ROOT / "preflight" / "replacements.json"
+NETWORK_REQUIREMENTS = ROOT / "components" / "network" / "eks-network-requirements.json"
 
 Entry = tuple[str, list[dict | None]]
 
@@ -58,6 +59,16 @@ def whole_file(name: str, doc: dict) -> Entry:
     return name, [doc.get("source")]
 
 
+def requirement_entries(doc: dict) -> Iterator[Entry]:
+    """Each section of what EKS needs of an existing VPC, with its own source or the file's."""
+    for section, facts in doc.items():
+        if isinstance(facts, dict) and section != "source":
+            yield (
+                f"eks-network-requirements.json {section}",
+                [facts.get("source", doc.get("source"))],
+            )
+
+
 def table_entries() -> Iterator[Entry]:
     """Every entry of every fact table, with the source records it cites."""
     yield from addon_entries(load(VERSIONS_FILE))
@@ -82,6 +93,7 @@ def table_entries() -> Iterator[Entry]:
     zones = load(UNSUPPORTED_ZONES_FILE)
     for region in zones["zoneIds"]:
         yield f"eks-unsupported-zones.json {region}", [zones.get("source")]
+    yield from requirement_entries(load(NETWORK_REQUIREMENTS))
 
 
 def provenance_problems(entries: Iterator[Entry], today: dt.date) -> list[str]:
@@ -149,6 +161,30 @@ def test_a_whole_file_without_a_source_fails_and_a_date_must_be_one():
             iter([("u", [{"unconfirmed": "no source read it"}])]), dt.date(2026, 12, 6)
         )
         == []
+    )
+
+
+def test_what_eks_needs_of_an_existing_vpc_is_a_table_whose_every_section_is_sourced():
+    # The sections components/network/existing.py reads: the control-plane subnets, the load
+    # balancer tags, the VPC's DNS and the private subnets without NAT (network-reqs.adoc).
+    names = {name for name, _ in table_entries()}
+    assert {
+        f"eks-network-requirements.json {section}"
+        for section in (
+            "controlPlaneSubnets",
+            "loadBalancerTags",
+            "vpcDns",
+            "privateSubnetsWithoutNat",
+        )
+    } <= names
+    unsourced = {k: v for k, v in load(NETWORK_REQUIREMENTS).items() if k != "source"}
+    undated = {**unsourced, "source": {"repo": "awsdocs/amazon-eks-user-guide"}}
+    today = dt.date(2026, 12, 6)
+    assert provenance_problems(requirement_entries(unsourced), today)[0] == (
+        "eks-network-requirements.json controlPlaneSubnets: cites a source that is not recorded"
+    )
+    assert provenance_problems(requirement_entries(undated), today)[0] == (
+        "eks-network-requirements.json controlPlaneSubnets: no date read"
     )
 
 

@@ -142,6 +142,9 @@ def run_program(
     logger.setLevel(logging.INFO)
     logger.propagate = False
     pulumi.runtime.set_all_config({k: _as_engine_string(v) for k, v in config.items()})
+    # A root stack of this run's own: set_mocks makes one only when none is set, and the last
+    # run's (a context variable) would lend this one its name and the outputs it exported.
+    pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=preview)
     pulumi_mocks.set_mocks(
         cloud, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger
     )

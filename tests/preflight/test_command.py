@@ -8,6 +8,7 @@ import pytest
 
 from preflight.__main__ import main, parse_override
 from preflight.offline.runner import ROOT
+from tests.preflight.network_modes import EXISTING_VPC, SHARED_VPC
 
 PUBLIC = 'cluster.publicAccessCidrs=["203.0.113.0/24"]'
 
@@ -117,3 +118,39 @@ def test_a_stack_without_a_policy_config_says_so(capsys, tmp_path, monkeypatch):
         w.startswith("no policy/config/dev.json: the pack's default levels")
         for w in data["warnings"]
     )
+
+
+def test_a_stack_in_an_existing_vpc_reports_that_vpc_its_azs_and_subnets_per_tier(capsys):
+    """dev in the mocked landing zone's shared VPC: no subnet of its own to count, so the report
+    names the VPC, the AZs of its node subnets and the subnets the settings give, per tier."""
+    given = EXISTING_VPC["network"]
+    argv = ["--stack", "dev"]
+    for key, value in given.items():
+        argv += ["--config", f"network.{key}={json.dumps(value)}"]
+    code, data = run_json(capsys, *argv)
+    assert code == 0
+    network = data["network"]
+    # the landing zone's node subnets are in eu-west-1's first three AZs (landing_zone.py)
+    assert network["availability_zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert network["subnets"] == []
+    assert network["existing_vpc"] == {
+        "id": SHARED_VPC,
+        "subnet_ids": {
+            "control plane": given["controlPlaneSubnetIds"],
+            "nodes": given["nodeSubnetIds"],
+            "public": given["publicSubnetIds"],
+        },
+    }
+    main(argv)
+    text = capsys.readouterr().out
+    assert (
+        f"Network: existing VPC {SHARED_VPC}, 3 AZs in eu-west-1 "
+        "(eu-west-1a, eu-west-1b, eu-west-1c); its subnets per tier"
+    ) in text
+    assert f"  nodes: {', '.join(given['nodeSubnetIds'])}" in text
+    assert "0 AZs" not in text
+
+
+def test_a_stack_with_a_vpc_of_its_own_names_no_existing_vpc(capsys):
+    _, data = run_json(capsys, "--stack", "dev")
+    assert data["network"]["existing_vpc"] is None

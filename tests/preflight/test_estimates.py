@@ -11,6 +11,7 @@ from preflight.estimates import (
     estimate_cost,
     estimate_deploy,
     floor_minutes,
+    load_data,
     price_book,
     priced_regions,
     stack_region,
@@ -382,11 +383,35 @@ def test_the_pod_subnets_are_counted_per_az_with_their_range():
     assert [kind for kind, _ in plan["eu-west-1c"]] == ["private", "public", "intra", "pod"]
 
 
-def test_the_pod_address_metrics_are_a_line_that_states_its_missing_price():
+def test_the_pod_address_metrics_are_unpriced_where_no_source_gives_the_rate():
     cost = estimate_cost(program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).registrations)
     [metrics] = [i for i in cost.unpriced if i.item == "CloudWatch custom metrics"]
     assert metrics.quantity == 3 and metrics.unit_usd is None and cost.at_least
-    assert any("pod-address function" in n for n in cost.not_included)
+    assert "no eu-west-1 price in prices.json" in metrics.note
+
+
+def test_the_pod_address_metrics_are_priced_in_us_east_1():
+    # c3x.dev, "CloudWatch custom metrics cost: cardinality is the whole bill" (read 2026-12-06):
+    # "Custom metrics are $0.30/metric/month" (first 10,000), AWS's default view, us-east-1.
+    assert price_book("us-east-1").usd["cloudwatch_custom_metric_month"] == 0.3
+    run = program("dev", {"network": {"podCidr": "100.64.0.0/16"}, "aws:region": "us-east-1"})
+    cost = estimate_cost(run.registrations)
+    [metrics] = [i for i in cost.items if i.item == "CloudWatch custom metrics"]
+    assert (metrics.quantity, metrics.monthly_usd) == (3, 0.9) and not cost.unpriced
+
+
+def test_the_functions_runs_are_left_out_with_why():
+    # AWS Lambda's free tier (cloudchipr.com/blog/aws-lambda-pricing and unanswered.io, read
+    # 2026-12-06): 1 million requests and 400,000 GB-seconds a month. The pod-address function:
+    # 128 MB for at most its 30 s timeout, 3.75 GB-seconds a run: 106,667 runs a month are free;
+    # it runs every five minutes, 8,760 times in a 730-hour month.
+    free = load_data("prices.json")["lambda_free_tier"]
+    assert (free["requests"], free["gb_seconds"]) == (1_000_000, 400_000)
+    cost = estimate_cost(program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).registrations)
+    [note] = [n for n in cost.not_included if "monitoring-pod-addresses" in n]
+    assert "each at most 3.75 GB-seconds (128 MB for its 30 s timeout)" in note
+    assert note.endswith("covers 106,667 of them a month")
+    assert not [i for i in (*cost.items, *cost.unpriced) if "unction" in i.item]
 
 
 def test_a_stack_in_an_existing_vpc_is_priced_in_its_region_without_network_lines():

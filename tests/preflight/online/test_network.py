@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from preflight import ci_roles
+from preflight.offline.runner import ROOT
 from preflight.online import check as online
 from preflight.online.aws import Answers, Asker
 from preflight.online.capacity import check_capacity
@@ -219,3 +220,17 @@ def test_a_stack_in_an_existing_vpc_adds_no_vpc_to_the_quota(monkeypatch, in_exi
     got = answers("dev-new", monkeypatch)
     assert usage(in_existing_vpc, got)["vpcs"][1] == 0
     assert usage(plan("dev-new"), got)["vpcs"][1] == 1  # a new stack's own VPC is still to come
+
+
+def test_docs_online_md_says_what_each_check_asks_the_network_check_included():
+    """docs/online.md's table has a row per check the command runs (with an existing VPC, all of
+    them), and the network check's row names the calls it makes."""
+    text = (ROOT / "docs" / "online.md").read_text()
+    table = text.split("## What each check asks", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split(" ")[1] for line in table.splitlines() if line.startswith("| ")} - {"check"}
+    assert rows == {name for name, _, _ in online.checks("deploy", existing_vpc=True)}
+    [network] = [line for line in table.splitlines() if line.startswith("| network ")]
+    for call in ("ec2:DescribeSubnets", "ec2:DescribeFlowLogs", "ec2:DescribeVpcEndpoints"):
+        assert call in network, call
+    permissions = text.split("## Permissions", 1)[1].split("\n## ", 1)[0]
+    assert "`ec2:DescribeFlowLogs`" in permissions
