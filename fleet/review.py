@@ -52,17 +52,18 @@ def versions_before(
     return before
 
 
-def review_stack(stack: str, ref: str) -> dict[str, Any]:
-    """One stack's review; runs in a worker process. Bad input (an unknown ref, settings the
-    program refuses) is returned as `error`, never raised."""
+def review_stack(stack: str, snapshot: Any) -> dict[str, Any]:
+    """One stack's review against the snapshot of the reviewed ref (preflight.against.Snapshot);
+    runs in a worker process. Bad input (settings the program refuses) is returned as `error`,
+    never raised."""
     from components.base.config import SettingsError
-    from preflight.against import BadInput, change_review
+    from preflight.against import BadInput, review_against
     from preflight.offline.analyzer import PackConfigError, evaluate
     from preflight.offline.runner import ROOT, run_program
 
     try:
-        review = change_review(stack, ref, {})
-        run = run_program(stack)
+        review, run = review_against(snapshot, stack, {})
+        run = run or run_program(stack)  # a refused change the review could not show
         config = ROOT / "policy" / "config" / f"{stack}.json"
         violations = evaluate(run.registrations, config if config.is_file() else None)
     except (BadInput, SettingsError, FileNotFoundError, PackConfigError, ValueError) as error:
@@ -78,6 +79,21 @@ def review_stack(stack: str, ref: str) -> dict[str, Any]:
     }
 
 
+def review_stacks(stacks: Sequence[str], ref: str) -> list[dict[str, Any]]:
+    """Several stacks' reviews in one worker process, with one process running the program at
+    `ref` for them all (it imports that program once, and goes on while this one compares)."""
+    from preflight.against import BadInput, Snapshot
+
+    try:
+        snapshot = Snapshot(ref, stacks)
+    except BadInput as error:
+        return [{"stack": stack, "error": str(error)} for stack in stacks]
+    try:
+        return [review_stack(stack, snapshot) for stack in stacks]
+    finally:
+        snapshot.close()
+
+
 def refused(result: Mapping[str, Any]) -> list[str]:
     """Why `pulumi up` of this stack would not go through: the review's refusals and the
     mandatory policy violations."""
@@ -91,18 +107,23 @@ def review_fleet(
     ref: str,
     stacks: Sequence[str] | None = None,
     workers: int | None = None,
-    review: Callable[[str, str], dict[str, Any]] = review_stack,
+    review: Callable[[Sequence[str], str], list[dict[str, Any]]] = review_stacks,
 ) -> list[dict[str, Any]]:
     """Every stack's review (or those named), in fleet.yaml's order, over `workers` processes
-    (all cores by default). Processes are spawned, not forked: each runs the program under
+    (all cores by default), each reviewing its share of the stacks (every `workers`-th, so dev
+    and prod alike spread). Processes are spawned, not forked: each runs the program under
     Pulumi's mocks, whose state is per process."""
     names = [s.stack for s in inventory.stacks if stacks is None or s.stack in stacks]
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    shares = [names[start::workers] for start in range(workers)]
     if workers == 1:
-        return [review(name, ref) for name in names]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(review, names, [ref] * len(names)))
+        found = review(names, ref) if names else []
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            found = [r for share in pool.map(review, shares, [ref] * workers) for r in share]
+    by_stack = {r["stack"]: r for r in found}
+    return [by_stack[name] for name in names]
 
 
 def _version_change(before: Mapping[str, str], after: Mapping[str, str], key: str) -> str:

@@ -71,73 +71,97 @@ class Deployed:
     warnings: tuple[str, ...] = ()
 
 
-class _Snapshot:
-    """The program at a git ref, run in a process of its own while this one goes on."""
+class Snapshot:
+    """The program at a git ref, run for one or more stacks (in this order) in a process of its
+    own while this one goes on: one process imports the program at the ref once for them all."""
 
-    def __init__(self, ref: str, stack: str, repo: Path) -> None:
-        self.ref, self.stack, self.commit = ref, stack, resolve(ref, repo)
+    def __init__(self, ref: str, stacks: Sequence[str], repo: Path = ROOT) -> None:
+        self.ref, self.commit = ref, resolve(ref, repo)
         self.checkout = tempfile.TemporaryDirectory(prefix="preflight-")
         archive = subprocess.run(
             ["git", "-C", str(repo), "archive", self.commit], check=True, capture_output=True
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as files:
             files.extractall(self.checkout.name, filter="data")
-        command = [
-            "preflight.offline.snapshot",
-            "--stack",
-            stack,
-            "--project-dir",
-            self.checkout.name,
-        ]
+        command = ["preflight.offline.snapshot", "--project-dir", self.checkout.name]
+        # stderr to a file, never a pipe nobody reads while waiting for stdout
+        self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by close())
         self.process = subprocess.Popen(
-            [sys.executable, "-m", *command],
+            [sys.executable, "-m", *command, *(f"--stack={stack}" for stack in stacks)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.errors,
             text=True,
         )
+        self.ran: dict[str, dict[str, Any]] = {}
 
-    def result(self) -> Deployed:
-        try:
-            out, err = self.process.communicate()
-            if self.process.returncode not in (0, 2) or not out:
-                raise RuntimeError(f"the program at {self.ref} could not be run offline:\n{err}")
-            data = json.loads(out)
-            if "error" not in data:
-                return Deployed(
-                    self.ref,
-                    self.commit,
-                    [from_json(r) for r in data["registrations"]],
-                    data["outputs"],
-                    project_config(stack_config(self.stack, Path(self.checkout.name))),
+    def _line(self, stack: str) -> dict[str, Any]:
+        while stack not in self.ran:
+            line = self.process.stdout.readline() if self.process.stdout else ""
+            if not line:
+                self.process.wait()
+                self.errors.seek(0)
+                raise RuntimeError(
+                    f"the program at {self.ref} could not be run offline:\n{self.errors.read()}"
                 )
-            if not data["missing"]:
-                raise BadInput(f"at {self.ref}: {data['error']}")
-            new_stack = f"stack {self.stack} does not exist at {self.ref}: everything is new"
-            return Deployed(self.ref, self.commit, [], {}, {}, (new_stack,))
-        finally:
-            self.cancel()
+            data = json.loads(line)
+            self.ran[data["stack"]] = data
+        return self.ran.pop(stack)
 
-    def cancel(self) -> None:
+    def deployed(self, stack: str) -> Deployed:
+        """What the program at the ref registered for `stack` (waits for it)."""
+        data = self._line(stack)
+        if "error" not in data:
+            return Deployed(
+                self.ref,
+                self.commit,
+                [from_json(r) for r in data["registrations"]],
+                data["outputs"],
+                project_config(stack_config(stack, Path(self.checkout.name))),
+            )
+        if not data["missing"]:
+            raise BadInput(f"at {self.ref}: {data['error']}")
+        new_stack = f"stack {stack} does not exist at {self.ref}: everything is new"
+        return Deployed(self.ref, self.commit, [], {}, {}, (new_stack,))
+
+    def close(self) -> None:
         self.process.kill()
         self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self.errors.close()
         self.checkout.cleanup()
 
 
 def deployed_at(ref: str, stack: str, repo: Path = ROOT) -> Deployed:
-    return _Snapshot(ref, stack, repo).result()
+    snapshot = Snapshot(ref, [stack], repo)
+    try:
+        return snapshot.deployed(stack)
+    finally:
+        snapshot.close()
 
 
 def change_review(
     stack: str, ref: str, overrides: Mapping[str, Any], repo: Path = ROOT
 ) -> dict[str, Any]:
-    """The review of `stack` from `ref` to the working tree. The working tree's program runs as
-    `pulumi up` would, with the record of the stack at `ref`; when its guard refuses, it runs
+    """The review of `stack` from `ref` to the working tree."""
+    snapshot = Snapshot(ref, [stack], repo)
+    try:
+        return review_against(snapshot, stack, overrides)[0]
+    finally:
+        snapshot.close()
+
+
+def review_against(
+    snapshot: Snapshot, stack: str, overrides: Mapping[str, Any]
+) -> tuple[dict[str, Any], ProgramRun | None]:
+    """The review of `stack` from the snapshot's ref to the working tree, and the working tree's
+    run it compared (None when the change cannot be shown). The working tree's program runs as
+    `pulumi up` would, with the record of the stack at the ref; when its guard refuses, it runs
     again without it, to show what the refused change would do."""
-    snapshot = _Snapshot(ref, stack, repo)
     try:
         stack_config(stack)  # a stack the working tree lacks is bad input, before waiting
-        deployed = snapshot.result()
+        deployed = snapshot.deployed(stack)
         record = deployed.outputs.get(OUTPUT)
         guard: list[str] = []
         try:
@@ -147,11 +171,10 @@ def change_review(
             try:
                 run = run_program(stack, overrides)
             except SettingsError as unshowable:  # e.g. a version no new stack may start on
-                return _refused_only(deployed, stack, guard, str(unshowable))
+                return _refused_only(deployed, stack, guard, str(unshowable)), None
     except (FileNotFoundError, SettingsError) as error:
-        snapshot.cancel()
         raise BadInput(str(error)) from None
-    return compare(deployed, run, guard=guard)
+    return compare(deployed, run, guard=guard), run
 
 
 def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""python -m preflight.offline.snapshot --project-dir DIR --stack S
+"""python -m preflight.offline.snapshot --project-dir DIR --stack S [--stack S2 ...]
 
 Runs the program of another checkout of this project (DIR, e.g. a git ref extracted by
-`python -m preflight --against`) against this checkout's mocked cloud, and prints what it
-registered as JSON: {"registrations", "outputs"}, or {"error"} with exit status 2 when the stack
-does not exist there or its settings are refused. A process of its own: the other checkout's
-modules (components.*, or an older layout's settings, network, ...) must not meet this one's."""
+`python -m preflight --against`) against this checkout's mocked cloud for each stack in turn, and
+prints what it registered, one JSON line per stack as soon as it ran: {"stack", "registrations",
+"outputs"}, or {"stack", "error", "missing"} when the stack does not exist there or its settings
+are refused (exit status 2 then). A process of its own: the other checkout's modules
+(components.*, or an older layout's settings, network, ...) must not meet this one's; one process
+for many stacks imports them once (a fleet review)."""
 
 from __future__ import annotations
 
@@ -51,23 +53,28 @@ def _use_program_of(project_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m preflight.offline.snapshot")
     parser.add_argument("--project-dir", type=Path, required=True)
-    parser.add_argument("--stack", required=True)
+    parser.add_argument("--stack", action="append", required=True)
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     _use_program_of(project_dir)
-    try:
-        run = run_program(args.stack, project_dir=project_dir)
-    except (FileNotFoundError, ValueError) as error:  # no such stack; settings refused
-        json.dump(
-            {"error": str(error), "missing": isinstance(error, FileNotFoundError)}, sys.stdout
-        )
-        return 2
-    json.dump(
-        {"registrations": [as_json(r) for r in run.registrations], "outputs": run.outputs},
-        sys.stdout,
-        default=str,
-    )
-    return 0
+    status = 0
+    for stack in args.stack:
+        try:
+            run = run_program(stack, project_dir=project_dir)
+            line = {
+                "stack": stack,
+                "registrations": [as_json(r) for r in run.registrations],
+                "outputs": run.outputs,
+            }
+        except (FileNotFoundError, ValueError) as error:  # no such stack; settings refused
+            line = {
+                "stack": stack,
+                "error": str(error),
+                "missing": isinstance(error, FileNotFoundError),
+            }
+            status = 2
+        print(json.dumps(line, default=str), flush=True)
+    return status
 
 
 if __name__ == "__main__":

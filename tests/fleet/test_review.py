@@ -112,11 +112,11 @@ def test_the_table_and_the_exit_status(project: Path) -> None:
     assert exit_status([ok, refused, {"stack": "x", "error": "bad"}]) == 2
 
 
-def echo_review(stack: str, ref: str) -> dict:
+def echo_review(stacks: list[str], ref: str) -> list[dict]:
     """A stand-in review for the pool: which process reviewed what."""
     import os
 
-    return {"stack": stack, "ref": ref, "pid": os.getpid()}
+    return [{"stack": stack, "ref": ref, "pid": os.getpid()} for stack in stacks]
 
 
 def test_the_stacks_are_reviewed_in_worker_processes_in_fleet_order(project: Path) -> None:

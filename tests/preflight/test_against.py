@@ -4,6 +4,7 @@ exit statuses."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import yaml
 
 from preflight.against import (
     BadInput,
+    Snapshot,
     change_review,
     compare,
     deployed_at,
@@ -162,6 +164,35 @@ def test_a_stack_the_ref_lacks_is_all_new(repository):
     assert len(data["changes"]["create"]) == len(
         [r for r in program("dev").registrations if r.custom]
     )
+
+
+def test_one_snapshot_runs_the_ref_for_several_stacks_in_any_order(repository, deployed):
+    """A fleet review's worker asks one process for its stacks: each stack's answer is what a
+    process of its own gives, whichever order they are asked in, and a stack the ref lacks
+    neither stops nor shifts the others."""
+    snapshot = Snapshot("two-azs", ["dev", "no-such-stack", "prod"], repository)
+    try:
+        prod, missing, dev = (snapshot.deployed(s) for s in ("prod", "no-such-stack", "dev"))
+    finally:
+        snapshot.close()
+
+    def unordered(registration):  # registration and dependency order vary between runs
+        return dataclasses.replace(
+            registration,
+            dependencies=frozenset(registration.dependencies),
+            property_dependencies={
+                k: frozenset(v) for k, v in registration.property_dependencies.items()
+            },
+        )
+
+    for got, stack in ((dev, "dev"), (prod, "prod")):
+        alone = deployed("two-azs", stack)
+        assert (got.outputs, got.settings) == (alone.outputs, alone.settings)
+        assert {r.urn: unordered(r) for r in got.registrations} == {
+            r.urn: unordered(r) for r in alone.registrations
+        }
+    assert len(dev.outputs["deployment"]["availabilityZones"]) == 2
+    assert missing.registrations == [] and "does not exist at two-azs" in missing.warnings[0]
 
 
 def test_unknown_refs_and_stacks_are_bad_input(repository):
