@@ -23,6 +23,7 @@ from typing import Any
 
 from components.base.config import SettingsError
 from components.base.config.merge import deep_merge
+from components.stack.guard import handed_in_record
 from preflight.against import BadInput, change_review, render_review
 from preflight.estimates import (
     estimate_cost,
@@ -328,8 +329,9 @@ def _policy_config(stack: str, given: str | None) -> str | None:
 
 def _review(stack: str, ref: str, overrides: dict[str, Any], as_json: bool) -> int:
     try:
-        data = change_review(stack, ref, overrides)
-    except BadInput as error:
+        # The deployed stack's own record, when the deploy hands it in as it does to `pulumi up`.
+        data = change_review(stack, ref, overrides, record=handed_in_record())
+    except (BadInput, ValueError) as error:
         if as_json:
             print(
                 json.dumps({"stack": stack, "against": {"ref": ref}, "error": str(error)}, indent=2)

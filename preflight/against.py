@@ -142,28 +142,51 @@ def deployed_at(ref: str, stack: str, repo: Path = ROOT) -> Deployed:
 
 
 def change_review(
-    stack: str, ref: str, overrides: Mapping[str, Any], repo: Path = ROOT
+    stack: str,
+    ref: str,
+    overrides: Mapping[str, Any],
+    repo: Path = ROOT,
+    record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The review of `stack` from `ref` to the working tree."""
+    """The review of `stack` from `ref` to the working tree; `record`: the deployed stack's own
+    record, when the caller has it (see review_against)."""
     snapshot = Snapshot(ref, [stack], repo)
     try:
-        return review_against(snapshot, stack, overrides)[0]
+        return review_against(snapshot, stack, overrides, record)[0]
     finally:
         snapshot.close()
 
 
 def review_against(
-    snapshot: Snapshot, stack: str, overrides: Mapping[str, Any]
+    snapshot: Snapshot,
+    stack: str,
+    overrides: Mapping[str, Any],
+    record: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], ProgramRun | None]:
-    """The review of `stack` from the snapshot's ref to the working tree, and the working tree's
-    run it compared (None when the change cannot be shown). The working tree's program runs as
-    `pulumi up` would, with the record of the stack at the ref; when its guard refuses, it runs
-    again without it, to show what the refused change would do."""
+    """The review of `stack` from the snapshot's ref to the working tree (see review_deployed)."""
     try:
         stack_config(stack)  # a stack the working tree lacks is bad input, before waiting
         deployed = snapshot.deployed(stack)
-        record = deployed.outputs.get(OUTPUT)
-        guard: list[str] = []
+    except FileNotFoundError as error:
+        raise BadInput(str(error)) from None
+    return review_deployed(deployed, stack, overrides, record)
+
+
+def review_deployed(
+    deployed: Deployed,
+    stack: str,
+    overrides: Mapping[str, Any],
+    record: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], ProgramRun | None]:
+    """The review of `stack` from `deployed` to the working tree, and the working tree's run it
+    compared (None when the change cannot be shown). The working tree's program runs as `pulumi
+    up` would, with the stack's record: `record`, the deployed stack's own (as the deploy hands
+    it to `pulumi up`: it knows the upgrade a rollback needs, which the program at the ref, run
+    as a new stack, cannot record), else the record of the program at the ref. When its guard
+    refuses, it runs again without it, to show what the refused change would do."""
+    record = record or deployed.outputs.get(OUTPUT)
+    guard: list[str] = []
+    try:
         try:
             run = run_program(stack, overrides, deployed=record)
         except RefusedChanges as refused:
@@ -174,7 +197,7 @@ def review_against(
                 return _refused_only(deployed, stack, guard, str(unshowable)), None
     except (FileNotFoundError, SettingsError) as error:
         raise BadInput(str(error)) from None
-    return compare(deployed, run, guard=guard), run
+    return compare(deployed, run, guard=guard, record=record), run
 
 
 def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) -> dict[str, Any]:
@@ -198,17 +221,23 @@ def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) 
 
 
 def compare(
-    deployed: Deployed, run: ProgramRun, today: dt.date | None = None, guard: Sequence[str] = ()
+    deployed: Deployed,
+    run: ProgramRun,
+    today: dt.date | None = None,
+    guard: Sequence[str] = (),
+    record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What `pulumi up` of `run` does to the stack as `deployed` left it; `guard`: what the
-    program's own guard refused when it ran with the record."""
+    program's own guard refused when it ran with the record; `record`: the deployed stack's
+    own, which the day-2 rules then judge from (else the record of the program at the ref)."""
     warnings = list(deployed.warnings)
     settings = project_config(run.config)
     allowed = tuple(settings.get("allowDisruptiveChanges") or ())
     found = review(deployed.registrations, run.registrations)
     refused = list(found.refused)
-    if OUTPUT in deployed.outputs:
-        before, after = (Deployment.from_output(o[OUTPUT]) for o in (deployed.outputs, run.outputs))
+    record = record or deployed.outputs.get(OUTPUT)
+    if record:
+        before, after = Deployment.from_output(record), Deployment.from_output(run.outputs[OUTPUT])
         refused = refusals(before, after, allowed, today) + refused
     elif deployed.registrations:
         warnings.append(

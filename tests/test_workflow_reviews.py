@@ -26,11 +26,92 @@ UP = workflows()[DEPLOY_STACK]["jobs"]["up"]
 
 
 def test_preview_posts_the_review_against_the_base_branch_before_credentials() -> None:
+    """Offline first; a refusal is judged again with the deployed stack's record (a rollback is
+    refused without it), after the step that reads it."""
     (aws_index, _), *_ = steps_using(PREVIEW, AWS_ACTION)
-    [(index, review)] = [(i, s) for i, s in run_steps(PREVIEW) if "--against" in str(s["run"])]
-    assert index < aws_index and 'preflight.ci_comment "review-$STACK"' in review["run"]
-    assert review["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    [(index, review), (again_index, again)] = [
+        (i, s) for i, s in run_steps(PREVIEW) if "--against" in str(s["run"])
+    ]
+    [(record_index, _)] = [
+        (i, s) for i, s in run_steps(PREVIEW) if "EKS_PLATFORM_DEPLOYED" in str(s["run"])
+    ]
+    [(pulumi_index, _)] = pulumi_commands(PREVIEW)
+    assert index < aws_index < record_index < again_index < pulumi_index
+    assert again["if"] == "env.REVIEW_STATUS == '1'"
+    for step in (review, again):
+        assert 'preflight.ci_comment "review-$STACK"' in step["run"]
+        assert step["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert PREVIEW["steps"][0]["with"].get("fetch-depth") == 0  # the base commit is needed
+
+
+def run_review_step(tmp_path, step: dict, status: int) -> tuple[subprocess.CompletedProcess, str]:
+    """A review step's script with a stand-in review exiting `status`: the result and what it
+    left in GITHUB_ENV."""
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\ncase "$*" in *ci_comment*) exit 0;; esac\nexit {status}\n')
+    python.chmod(0o755)
+    env = {"PATH": "/usr/bin:/bin", "STACK": "dev", "RUNNER_TEMP": str(tmp_path)}
+    env["GITHUB_ENV"] = str(tmp_path / "github_env")
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    written = tmp_path / "github_env"
+    return result, written.read_text() if written.exists() else ""
+
+
+def test_the_preview_fails_on_bad_input_at_once_and_on_a_refusal_only_with_the_record(tmp_path):
+    first, again = (s for _, s in run_steps(PREVIEW) if "--against" in str(s["run"]))
+    for status, step_status in ((0, 0), (1, 0), (2, 2)):
+        result, written = run_review_step(tmp_path / f"first-{status}", first, status)
+        assert result.returncode == step_status, result.stderr
+        assert written == f"REVIEW_STATUS={status}\n"
+    for status in (0, 1):
+        result, _ = run_review_step(tmp_path / f"again-{status}", again, status)
+        assert result.returncode == status
+
+
+def test_the_deploy_s_review_judges_from_the_record_it_hands_to_up(tmp_path) -> None:
+    """The record goes to GITHUB_ENV for the later steps and into the review in the same step
+    (GITHUB_ENV does not reach the step that writes it)."""
+    [review] = [s for _, s in run_steps(UP) if re.search(r"-m preflight .*--against", s["run"])]
+    bin_dir = tmp_path / "bin"
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text(
+        '#!/bin/sh\ncase "$*" in *"stack output"*) echo \'{"clusterName": "c"}\';; '
+        '*history*) echo "[]";; esac\n'
+    )
+    python = tmp_path / "venv" / "bin" / "python"
+    python.write_text(
+        '#!/bin/sh\ncase "$*" in *preflight.history*) echo abc123;; '
+        '*"--against"*) echo "review saw: $EKS_PLATFORM_DEPLOYED" >> "$RUNNER_TEMP/seen";; esac\n'
+    )
+    for tool in (bin_dir / "pulumi", python):
+        tool.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "STACK": "dev",
+        "STACK_NAME": "dev",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_ENV": str(tmp_path / "github_env"),
+    }
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", review["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "seen").read_text() == 'review saw: {"clusterName": "c"}\n'
+    assert (tmp_path / "github_env").read_text() == (
+        'EKS_PLATFORM_DEPLOYED<<END_OF_RECORD\n{"clusterName": "c"}\nEND_OF_RECORD\n'
+    )
 
 
 def test_each_deploy_reviews_against_its_last_deployment_and_hands_up_the_record() -> None:

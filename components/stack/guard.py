@@ -70,6 +70,25 @@ def own_record() -> Any:
     return outputs.get(OUTPUT)
 
 
+def handed_in_record(environ: Mapping[str, str] = os.environ) -> dict[str, Any] | None:
+    """The record whoever runs `pulumi up` hands in as EKS_PLATFORM_DEPLOYED, for tools that run
+    beside it (the change review, the readiness check): None when unset or `new`; ValueError
+    when it is not a JSON object."""
+    text = environ.get(DEPLOYED_ENVIRONMENT, "").strip()
+    if not text or text == NO_RECORD:
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise ValueError(
+            f"{DEPLOYED_ENVIRONMENT} is not a JSON object: it must hold `pulumi stack output "
+            f"{OUTPUT} --json`, `{NO_RECORD}`, or be unset"
+        )
+    return record
+
+
 def last_deployment(
     environ: Mapping[str, str] = os.environ, read_own: Callable[[], Any] = own_record
 ) -> Deployment | None:

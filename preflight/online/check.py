@@ -4,7 +4,6 @@ concurrently), each check over both, one verdict."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -16,7 +15,7 @@ import botocore.session
 from botocore.exceptions import BotoCoreError, NoCredentialsError
 from botocore.loaders import create_loader
 
-from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
+from components.stack.guard import handed_in_record
 from preflight import ci_roles
 from preflight.offline.runner import run_program
 from preflight.online.addons import check_addons
@@ -65,21 +64,6 @@ def session_for(region: str) -> boto3.Session:
     return boto3.Session(botocore_session=core, region_name=region)
 
 
-def deployed_record(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """The last deployment's record handed in as EKS_PLATFORM_DEPLOYED (None: none)."""
-    text = environ.get(DEPLOYED_ENVIRONMENT, "").strip()
-    if not text:
-        return None
-    try:
-        record = json.loads(text)
-    except ValueError:
-        raise ValueError(
-            f"{DEPLOYED_ENVIRONMENT} is not JSON: it must hold `pulumi stack output deployment "
-            "--json`, or be unset"
-        ) from None
-    return record if isinstance(record, dict) else None
-
-
 def online_report(
     stack: str,
     overrides: Mapping[str, Any] | None = None,
@@ -93,7 +77,7 @@ def online_report(
     credential chain, in the stack's region). `purpose`: whose permissions to simulate, the
     deployer's (`deploy`) or the preview role's (`preview`)."""
     started = time.perf_counter()
-    run = run_program(stack, overrides, deployed=deployed_record(environ))
+    run = run_program(stack, overrides, deployed=handed_in_record(environ))
     plan = plan_of(run)
     report = Report(stack, plan.region)
     try:

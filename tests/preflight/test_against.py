@@ -5,7 +5,9 @@ exit statuses."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +15,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
 from preflight.against import (
     BadInput,
+    Deployed,
     Snapshot,
     change_review,
     compare,
     deployed_at,
     render_review,
     resolve,
+    review_deployed,
     settings_changed,
 )
 from preflight.offline import landing_zone
@@ -116,12 +121,24 @@ def deployed(repository):
     return at
 
 
+def handed_in(at: Deployed, recorded: dict) -> dict:
+    """The deployed stack's own record: the ref's, with the versions a case names."""
+    upgraded = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=recorded["upgradedDaysAgo"])
+    versions = {
+        "controlPlane": recorded["controlPlane"],
+        "nodes": recorded["nodes"],
+        "upgrade": {"from": recorded["upgradedFrom"], "on": upgraded.isoformat()},
+    }
+    return {**at.outputs["deployment"], "versions": versions}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_review_case(case, deployed):
-    data = compare(
-        deployed(case.get("against", "current"), case["stack"]),
-        program(case["stack"], case["config"]),
-    )
+    at = deployed(case.get("against", "current"), case["stack"])
+    if "record" in case:  # as the command runs with EKS_PLATFORM_DEPLOYED, guard included
+        data, _ = review_deployed(at, case["stack"], case["config"], handed_in(at, case["record"]))
+    else:
+        data = compare(at, program(case["stack"], case["config"]))
     changes = data["changes"]
     assert {k: len(changes[k]) for k in case["counts"]} == case["counts"]
     for kind in ("replace", "update"):
@@ -202,9 +219,14 @@ def test_unknown_refs_and_stacks_are_bad_input(repository):
         change_review("no-such-stack", "current", {}, repo=repository)
 
 
-def run_command(*args: str) -> subprocess.CompletedProcess:
+def run_command(*args: str, environ: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != DEPLOYED_ENVIRONMENT}
     return subprocess.run(
-        [sys.executable, "-m", "preflight", *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "preflight", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=environment | (environ or {}),
     )
 
 
@@ -213,6 +235,33 @@ def test_the_command_exits_2_on_bad_input_and_prints_json():
     assert bad_ref.returncode == 2
     assert json.loads(bad_ref.stdout)["error"] == "unknown git ref 'no-such-ref'"
     assert run_command("--stack", "no-such-stack", "--against", "HEAD").returncode == 2
+
+
+def test_the_command_judges_from_the_record_the_deploy_hands_in():
+    """deploy-stack.yml hands the live record to the review as to `pulumi up`: a cluster
+    upgraded in place two days ago is judged from it (here a rollback, not a no-op)."""
+    live = program("dev").outputs["deployment"]
+    upgraded = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)).isoformat()
+    live = live | {
+        "kubernetesVersion": "1.36",
+        "versions": {
+            "controlPlane": "1.36",
+            "nodes": "1.36",
+            "upgrade": {"from": "1.35", "on": upgraded},
+        },
+    }
+    review = ["--stack", "dev", "--against", "HEAD", "--json"]
+    for handed, status, refused in (
+        (json.dumps(live), 1, ["kubernetesVersion: 1.36 -> 1.35: a rollback"]),
+        ("new", 0, []),
+    ):
+        result = run_command(*review, environ={DEPLOYED_ENVIRONMENT: handed})
+        assert result.returncode == status, result.stderr
+        found = json.loads(result.stdout)["changes"]["refused"]
+        assert [m for m in found if any(r in m for r in refused)] == found
+        assert len(found) == len(refused)
+    bad = run_command(*review, environ={DEPLOYED_ENVIRONMENT: "[1]"})
+    assert bad.returncode == 2 and DEPLOYED_ENVIRONMENT in json.loads(bad.stdout)["error"]
 
 
 def test_the_command_exits_1_when_something_is_refused():

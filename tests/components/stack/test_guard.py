@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from components.base.config import SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
-from components.stack.guard import last_deployment
+from components.stack.guard import handed_in_record, last_deployment
 from components.stack.record import OUTPUT, Deployment
 from components.stack.upgrade import Upgrade, Versions
 from preflight.offline.runner import run_program
@@ -319,3 +319,13 @@ def test_a_deployed_stack_past_standard_support_is_warned_and_never_asks_for_a_d
     # EKS upgrades such a cluster itself: the refreshed newer version is not undone.
     assert run.one("aws:eks/cluster:Cluster").ignore_changes == ("version",)
     assert dev.one("aws:eks/cluster:Cluster").ignore_changes == ()
+
+
+def test_the_record_handed_to_tools_beside_pulumi_up_is_an_object_or_nothing():
+    variable = DEPLOYED_ENVIRONMENT
+    assert handed_in_record({}) is None and handed_in_record({variable: " "}) is None
+    assert handed_in_record({variable: "new"}) is None  # no record, on purpose
+    assert handed_in_record({variable: '{"clusterName": "c"}'}) == {"clusterName": "c"}
+    for bad in ("not json", "[1]", "null"):
+        with pytest.raises(ValueError, match=f"{variable} is not a JSON object"):
+            handed_in_record({variable: bad})
