@@ -222,3 +222,21 @@ def test_every_preview_says_who_has_cluster_admin():
     run = program("prod", EVERY_OPTION)
     assert f"cluster admins of eks-platform-prod: {ADMIN}" in run.infos
     assert any(i.startswith("the controllers' deployer has cluster admin: ") for i in run.infos)
+
+
+def test_controllers_need_a_way_for_pulumi_up_to_reach_the_kubernetes_api():
+    on = {"controllers": {"enabled": True}}
+    assert only_problem(on) == (
+        "eks-platform:controllers.enabled = true: `pulumi up` then talks to the Kubernetes API, "
+        "and the private endpoint admits only the cluster itself: set "
+        "cluster.endpointAccess.securityGroupIds (the deploy runner's security group) or "
+        "cluster.endpointAccess.cidrs (a connected network), or cluster.publicAccessCidrs "
+        "(docs/controllers.md)"
+    )
+    for reach in (
+        {"endpointAccess": {"securityGroupIds": ["sg-0123456789abcdef0"]}},
+        {"endpointAccess": {"cidrs": ["10.99.0.0/24"]}},
+        {"publicAccessCidrs": ["203.0.113.0/24"]},
+    ):
+        assert load_settings({**BASE, **on, "cluster": reach}, "dev").controllers.enabled
+    assert not load_settings(BASE, "dev").controllers.enabled  # off: nothing to reach
