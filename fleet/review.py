@@ -159,10 +159,14 @@ def render(inventory: Inventory, ref: str, results: Sequence[Mapping[str, Any]])
         )
         policy = f"{len(r['policy']['mandatory'])}/{len(r['policy']['advisory'])}"
         cost = r["cost"]
-        money = f"{cost['monthly_usd_change']:+.2f} ({cost['monthly_usd_after']:.0f})"
+        money = f"{_money_change(cost)} ({cost['monthly_usd_after']:.0f})"
         kubernetes = _version_change(r["versions"]["before"], r["versions"]["after"], "kubernetes")
         lines.append(f"{head} {counts} {len(refused(r)):>7} {policy:>7} {money:>18}  {kubernetes}")
-    lines += ["", "policy: mandatory/advisory violations; cost: change (total after)"]
+    lines += [
+        "",
+        "policy: mandatory/advisory violations; cost: change (total after, priced items); "
+        ">= a lower bound, ? unknown: a type or service without a price in the stack's region",
+    ]
     reviewed = [r for r in results if "error" not in r]
     keys = sorted({k for r in reviewed for k in r["versions"]["after"]} - {"kubernetes"})
     if keys:
@@ -182,6 +186,14 @@ def render(inventory: Inventory, ref: str, results: Sequence[Mapping[str, Any]])
     for r in bad:
         lines += ["", f"{r['stack']}: not reviewed: {r['error']}"]
     return "\n".join(lines)
+
+
+def _money_change(cost: Mapping[str, Any]) -> str:
+    """The cost change as far as the prices go (preflight.against.cost_change)."""
+    kind = cost.get("change", "exact")
+    if kind == "unknown":
+        return "?"
+    return (">=" if kind == "at least" else "") + f"{cost['monthly_usd_change']:+.2f}"
 
 
 def exit_status(results: Sequence[Mapping[str, Any]]) -> int:

@@ -26,6 +26,7 @@ from components.base.config.merge import deep_merge
 from components.stack.guard import handed_in_record
 from preflight.against import BadInput, change_review, render_review
 from preflight.estimates import (
+    REFERENCE_REGION,
     estimate_cost,
     estimate_deploy,
     priced_elsewhere,
@@ -98,11 +99,6 @@ def existing_vpc(run: ProgramRun) -> dict[str, Any] | None:
             tier: list(run.outputs.get(key) or []) for tier, key in EXISTING_TIERS.items()
         },
     }
-
-
-# The region whose prices are the most complete (every EC2 type): unpriced items are also shown
-# at its prices, as a reference.
-REFERENCE_REGION = "us-east-1"
 
 
 def report(

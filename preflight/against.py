@@ -13,6 +13,7 @@ import sys
 import tarfile
 import tempfile
 import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from components.base.config.pulumi_config import project_config
 from components.stack.guard import RefusedChanges
 from components.stack.record import OUTPUT, Deployment
 from components.stack.rules import refusals
-from preflight.estimates import critical_path, estimate_cost
+from preflight.estimates import REFERENCE_REGION, critical_path, estimate_cost, price_book
 from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stack_config
 from preflight.offline.snapshot import from_json
@@ -214,6 +215,7 @@ def _refused_only(deployed: Deployed, stack: str, refused: list[str], why: str) 
             "monthly_usd_before": cost,
             "monthly_usd_after": cost,
             "monthly_usd_change": 0.0,
+            "change": "exact",
             "unpriced_items": False,
         },
         "warnings": [f"what the refused change would do cannot be shown: {why}"],
@@ -245,12 +247,6 @@ def compare(
             "(AZs, subnet sizes, Kubernetes version, compute mode) are not checked"
         )
     refused = list(dict.fromkeys([*guard, *refused]))  # (the guard says the rules' ones too)
-    before_cost = estimate_cost(deployed.registrations) if deployed.registrations else None
-    after_cost = estimate_cost(run.registrations)
-    cost_before = before_cost.monthly_usd if before_cost else 0.0
-    cost_after = after_cost.monthly_usd
-    # Items without a price are left out on both sides: the change is then a lower bound too.
-    unpriced = bool(after_cost.unpriced or (before_cost and before_cost.unpriced))
     changed = {c["urn"] for k in ("create", "update", "replace") for c in found.as_dict()[k]}
     # Rough: the longest chain of changed resources, each weighted by its typical create time.
     path = critical_path([r for r in run.registrations if r.urn in changed])
@@ -265,14 +261,50 @@ def compare(
         if deployed.registrations
         else [],
         "changes": found.as_dict() | {"refused": refused},
-        "cost": {
-            "monthly_usd_before": cost_before,
-            "monthly_usd_after": cost_after,
-            "monthly_usd_change": round(cost_after - cost_before, 2),
-            "unpriced_items": unpriced,
-        },
+        "cost": cost_change(deployed.registrations, run.registrations),
         "warnings": [*warnings, *run.warnings],
     }
+
+
+def cost_change(before: Sequence[Registration], after: Sequence[Registration]) -> dict[str, Any]:
+    """The monthly list price before and after (priced items only) and the change, which is
+    `exact` when both sides leave the same items unpriced, `at least` when only the new side
+    adds unpriced items to a rise, else `unknown` (monthly_usd_change None: a node group moved to
+    a type without a price would otherwise look cheaper). Short of exact, the items priced on
+    one side only, and the change at the reference region's prices when it prices them all."""
+    new = estimate_cost(after)
+    old = estimate_cost(before) if before else None
+    change = round(new.monthly_usd - (old.monthly_usd if old else 0.0), 2)
+    missing_after = Counter((i.item, i.quantity) for i in new.unpriced)
+    missing_before = Counter((i.item, i.quantity) for i in old.unpriced) if old else Counter()
+    if missing_after == missing_before:
+        bound = "exact"
+    elif not missing_before - missing_after and change >= 0:
+        bound = "at least"
+    else:
+        bound = "unknown"
+    cost: dict[str, Any] = {
+        "monthly_usd_before": old.monthly_usd if old else 0.0,
+        "monthly_usd_after": new.monthly_usd,
+        "monthly_usd_change": None if bound == "unknown" else change,
+        "change": bound,
+        "unpriced_items": bool(missing_after or missing_before),
+    }
+    if bound != "exact":
+        one_side = (missing_after - missing_before) + (missing_before - missing_after)
+        cost["priced_on_one_side"] = sorted({item for item, _ in one_side})
+        cost["region"] = new.region
+        there = [
+            estimate_cost(side, price_book(REFERENCE_REGION)) if side else None
+            for side in (before, after)
+        ]
+        if not any(e.unpriced for e in there if e):
+            total_before, total_after = (e.monthly_usd if e else 0.0 for e in there)
+            cost["reference"] = {
+                "region": REFERENCE_REGION,
+                "monthly_usd_change": round(total_after - total_before, 2),
+            }
+    return cost
 
 
 WIDTH = 100  # the review is read in terminals and pull-request comments
@@ -285,6 +317,26 @@ def _wrapped(text: str, first: str, rest: str) -> list[str]:
 def _shown(value: Any, limit: int = 60) -> str:
     text = json.dumps(value) if value is not None else "(unset)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def cost_line(cost: Mapping[str, Any]) -> str:
+    """The cost change as the review says it: a figure only as far as the prices go."""
+    totals = f"{cost['monthly_usd_before']:.2f} -> {cost['monthly_usd_after']:.2f}, list prices"
+    if cost.get("change", "exact") == "exact":
+        left_out = "; items without a price left out" if cost["unpriced_items"] else ""
+        return f"{cost['monthly_usd_change']:+.2f} USD/month ({totals}{left_out})"
+    one_side = ", ".join(cost["priced_on_one_side"])
+    reference = cost.get("reference")
+    elsewhere = (
+        f"; at {reference['region']} prices {reference['monthly_usd_change']:+.2f}"
+        if reference
+        else ""
+    )
+    if cost["change"] == "at least":
+        said = f"at least {cost['monthly_usd_change']:+.2f} USD/month"
+    else:
+        said = "change unknown"
+    return f"{said} (no {cost['region']} price for {one_side}{elsewhere}; priced items {totals})"
 
 
 def render_review(data: Mapping[str, Any]) -> str:
@@ -300,11 +352,7 @@ def render_review(data: Mapping[str, Any]) -> str:
         f"preflight: stack {data['stack']} against {data['against']['ref']} "
         f"({data['against']['commit'][:12]}): {verdict}",
         f"  {counts}",
-        f"  about {data['minutes']:g} min (the longest chain of changes); cost "
-        f"{cost['monthly_usd_change']:+.2f} USD/month ({cost['monthly_usd_before']:.2f} -> "
-        f"{cost['monthly_usd_after']:.2f}, list prices"
-        + ("; items without a price left out" if cost["unpriced_items"] else "")
-        + ")",
+        f"  about {data['minutes']:g} min (the longest chain of changes); cost " + cost_line(cost),
     ]
     settings = data["settings"]
     lines += _wrapped(

@@ -262,8 +262,13 @@ def estimate_cost(resources: Iterable[Registration], book: PriceBook | None = No
     )
 
 
+# The region whose prices are the most complete (every EC2 type): what has no price in a stack's
+# region is also shown at its prices, as a reference.
+REFERENCE_REGION = "us-east-1"
+
+
 def priced_elsewhere(
-    resources: Iterable[Registration], unpriced: Iterable[CostItem], region: str = "us-east-1"
+    resources: Iterable[Registration], unpriced: Iterable[CostItem], region: str = REFERENCE_REGION
 ) -> tuple[float, int]:
     """What the `unpriced` items would cost at `region`'s prices (the region with the most
     complete table), and how many of them that prices: a reference, never part of a total."""

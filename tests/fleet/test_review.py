@@ -72,11 +72,13 @@ def test_the_table_and_the_exit_status(project: Path) -> None:
         "after": {"kubernetes": "1.36", "coredns": "v2"},
     }
     same = review("staging")
+    same["cost"] |= {"change": "unknown", "monthly_usd_change": None, "monthly_usd_after": 90.0}
     same["versions"] = {
         "before": {"kubernetes": "1.35", "coredns": "v2"},
         "after": {"kubernetes": "1.35", "coredns": "v2"},
     }
     refused = review("prod", refused=["kubernetesVersion 1.35 -> 1.37 skips a minor"])
+    refused["cost"] |= {"change": "at least"}
     refused["policy"]["mandatory"] = ["[mandatory] eks-private-endpoint (...): public"]
     text = render(
         inventory,
@@ -102,7 +104,10 @@ def test_the_table_and_the_exit_status(project: Path) -> None:
         "->",
         "1.36",
     ]
+    [staging] = [line for line in lines if line.startswith("staging ")]
+    assert staging.split()[9:11] == ["?", "(90)"]  # an unpriced type never reads as a saving
     [prod] = [line for line in lines if line.startswith("prod ")]
+    assert prod.split()[9] == ">=+1.50"
     assert prod.split()[7:9] == ["2", "1/0"]  # refused: the refusal and the violation
     assert "  coredns                            v2: dev (v1 ->), staging" in lines
     assert "  - kubernetesVersion 1.35 -> 1.37 skips a minor" in lines

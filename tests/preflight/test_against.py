@@ -22,6 +22,8 @@ from preflight.against import (
     Snapshot,
     change_review,
     compare,
+    cost_change,
+    cost_line,
     deployed_at,
     render_review,
     resolve,
@@ -319,3 +321,26 @@ def test_an_unchanged_stack_with_a_function_has_nothing_to_do(deployed):
     pods = {"network": {"podCidr": "100.64.0.0/16"}}
     data = compare(deployed("with-pods", "dev"), program("dev", pods))
     assert all(data["changes"][k] == [] for k in ("create", "update", "replace", "delete"))
+
+
+def test_a_change_to_a_type_without_a_price_never_reads_as_a_saving():
+    """dev's nodes moved to a type eu-west-1 has no price for: the priced total falls, the
+    change is unknown (at us-east-1's prices it rises); a new stack's rise is a lower bound."""
+    groups = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    groups = groups["eks-platform:compute"]["nodeGroups"]
+    bigger = [{**groups[0], "instanceTypes": ["c7g.xlarge"]}, *groups[1:]]
+    before = program("dev").registrations
+    after = program("dev", {"compute": {"nodeGroups": bigger}}).registrations
+    cost = cost_change(before, after)
+    assert cost["monthly_usd_after"] < cost["monthly_usd_before"]  # the unpriced nodes left out
+    assert (cost["change"], cost["monthly_usd_change"]) == ("unknown", None)
+    assert cost["priced_on_one_side"] == ["Nodes eks-system (c7g.xlarge)"]
+    assert (
+        cost["reference"]["region"] == "us-east-1" and cost["reference"]["monthly_usd_change"] > 0
+    )
+    assert cost_line(cost).startswith("change unknown (no eu-west-1 price for Nodes eks-system")
+    assert cost_change(after, after)["change"] == "exact"  # the same gap on both sides
+    new = cost_change([], after)
+    assert new["change"] == "at least" and new["monthly_usd_change"] == cost["monthly_usd_after"]
+    assert cost_line(new).startswith(f"at least +{cost['monthly_usd_after']:.2f} USD/month")
+    assert cost_change(after, before)["change"] == "unknown"  # the gap goes: up or down
