@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "components" / "controllers" / "data"
 REPLACEMENTS = ROOT / "preflight" / "replacements.json"
 NETWORK_REQUIREMENTS = ROOT / "components" / "network" / "eks-network-requirements.json"
+PRICES = ROOT / "preflight" / "prices.json"
+EC2_PRICES = ROOT / "preflight" / "ec2_prices"
 
 Entry = tuple[str, list[dict | None]]
 
@@ -69,6 +71,24 @@ def requirement_entries(doc: dict) -> Iterator[Entry]:
             )
 
 
+def price_entries(prices: dict, ec2_files: dict[str, dict]) -> Iterator[Entry]:
+    """Each rate of each region in prices.json with its own record, and each EC2 price file
+    (one record for all its rows, every one read from the same table)."""
+    for name, rate in prices["everywhere"].items():
+        yield f"prices.json everywhere {name}", [rate.get("provenance")]
+    yield "prices.json lambda_free_tier", [prices["lambda_free_tier"].get("provenance")]
+    for region, known in prices["regions"].items():
+        for rate in known["usd"]:
+            yield (
+                f"prices.json {region} {rate}",
+                [known.get("provenance", {}).get(rate)],
+            )
+    for region, doc in ec2_files.items():
+        yield f"ec2_prices/{region}.json", [doc.get("provenance")]
+        for typ, entry in doc.get("unconfirmed", {}).items():
+            yield f"ec2_prices/{region}.json unconfirmed {typ}", [entry]
+
+
 def table_entries() -> Iterator[Entry]:
     """Every entry of every fact table, with the source records it cites."""
     yield from addon_entries(load(VERSIONS_FILE))
@@ -94,6 +114,8 @@ def table_entries() -> Iterator[Entry]:
     for region in zones["zoneIds"]:
         yield f"eks-unsupported-zones.json {region}", [zones.get("source")]
     yield from requirement_entries(load(NETWORK_REQUIREMENTS))
+    ec2_files = {f.stem: load(f) for f in sorted(EC2_PRICES.glob("*.json"))}
+    yield from price_entries(load(PRICES), ec2_files)
 
 
 def provenance_problems(entries: Iterator[Entry], today: dt.date) -> list[str]:
@@ -271,3 +293,23 @@ def test_the_replacements_read_from_the_provider(typ, replace_on):
     rule = load(REPLACEMENTS)["types"][typ]
     assert set(rule["replaceOn"]) == replace_on
     assert rule["source"]["read"] == "2026-12-06" and rule["source"]["commit"]
+
+
+def test_every_price_says_where_it_comes_from_and_one_without_fails():
+    names = {name for name, _ in table_entries()}
+    assert {
+        "prices.json eu-west-1 nat_gateway_hour",
+        "prices.json us-east-2 nat_gateway_hour",
+        "prices.json everywhere kms_key_month",
+        "ec2_prices/eu-west-1.json",
+        "ec2_prices/us-east-2.json",
+    } <= names
+    prices = load(PRICES)
+    stripped = copy.deepcopy(prices)
+    del stripped["regions"]["us-east-2"]["provenance"]["nat_gateway_hour"]
+    undated = {"eu-west-1": {**load(EC2_PRICES / "eu-west-1.json")}}
+    undated["eu-west-1"]["provenance"] = {"repo": "skypilot-org/skypilot-catalog"}
+    assert provenance_problems(price_entries(stripped, undated), dt.date(2026, 12, 6)) == [
+        "prices.json us-east-2 nat_gateway_hour: cites a source that is not recorded",
+        "ec2_prices/eu-west-1.json: no date read",
+    ]

@@ -13,7 +13,6 @@ from preflight.estimates import (
     floor_minutes,
     load_data,
     price_book,
-    priced_regions,
     stack_region,
     subnet_plan,
 )
@@ -327,50 +326,6 @@ def test_dev_costs_at_most_200_usd_a_month_on_graviton_in_three_azs(dev):
     [group] = dev.of_type("aws:eks/nodeGroup:NodeGroup")
     assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
     assert len(dev.outputs["availabilityZones"]) == 3
-
-
-# --------------------------------------------------------------------------- the price data
-# Prices written down from their sources (read 2026-12-06), held against the data files:
-# us-east-1 EC2 from aws/karpenter-provider-aws zz_generated.pricing_aws.go @6fc13b5 (AWS
-# Price List API, generated 2026-07-20) and, independently, the AWS price list files quoted in
-# SoongGuanLeong/de-platform docs/research/21, 22, 23 @ca43bac (published 2026-09);
-# ap-southeast-5 from the same research; KMS from aws.amazon.com/kms/pricing.
-
-
-def test_us_east_1_prices_match_two_sources():
-    book = price_book("us-east-1")
-    assert len(book.ec2_usd_per_hour) >= 1300  # every type the price list had, not a sample
-    ec2 = {"t4g.medium": 0.0336, "m7g.large": 0.0816, "m7g.xlarge": 0.1632, "m7i.large": 0.1008}
-    assert {t: book.ec2_usd_per_hour[t] for t in ec2} == ec2
-    assert book.usd["eks_cluster_hour"] == 0.1 and book.usd["nat_gateway_hour"] == 0.045
-    assert book.usd["public_ipv4_hour"] == 0.005 and book.usd["interface_endpoint_az_hour"] == 0.01
-    assert book.usd["ebs_gp3_gb_month"] == 0.08 and book.usd["kms_key_month"] == 1.0
-
-
-def test_ap_southeast_5_prices_and_the_rates_it_lacks():
-    book = price_book("ap-southeast-5")
-    assert (
-        book.ec2_usd_per_hour["m7g.large"] == 0.0867
-        and book.ec2_usd_per_hour["t4g.medium"] == 0.0382
-    )
-    assert book.usd["nat_gateway_hour"] == 0.05015 and book.usd["ebs_gp3_gb_month"] == 0.0864
-    assert book.usd["interface_endpoint_az_hour"] == 0.0117
-    assert "cloudwatch_log_ingest_gb" not in book.usd  # no source read: unpriced there
-
-
-def test_a_region_without_data_knows_only_what_is_priced_everywhere():
-    book = price_book("us-east-2")
-    assert dict(book.usd) == {"kms_key_month": 1.0} and book.ec2_usd_per_hour == {}
-    assert "services: none for us-east-2" in book.sources
-    assert set(priced_regions()) == {"ap-southeast-5", "eu-west-1", "us-east-1"}
-
-
-def test_graviton_prices_are_below_their_x86_peers():
-    for region in priced_regions():
-        prices = price_book(region).ec2_usd_per_hour
-        assert prices["m7g.large"] < prices["m7i.large"], region
-    prices = price_book("eu-west-1").ec2_usd_per_hour
-    assert prices["t4g.large"] == 2 * prices["t4g.medium"]  # EC2 prices scale with size
 
 
 # ---------------------------------------------------------------------- the network modes

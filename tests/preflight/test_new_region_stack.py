@@ -103,7 +103,10 @@ def test_a_stack_in_us_east_2_passes_in_that_regions_azs_and_says_what_it_cannot
     cost = data["cost"]
     assert cost["region"] == "us-east-2" and cost["at_least"]
     unpriced = {i["item"]: i for i in cost["unpriced"]}
-    assert unpriced["Nodes eks-system (m7g.xlarge)"]["formula"] == "3 instances x 730 h"
+    priced = {i["item"]: i for i in cost["items"]}  # us-east-2 prices EC2 and NAT, not gp3
+    assert (
+        priced["Nodes eks-system (m7g.xlarge)"]["formula"] == "3 instances x 730 h x 0.1632 USD/h"
+    )
     assert "Node volumes eks-system (gp3 50 GiB each)" in unpriced  # listed, never dropped
     assert cost["unpriced_at_reference_prices"]["region"] == "us-east-1"
     assert cost["unpriced_at_reference_prices"]["usd"] > 0
