@@ -20,8 +20,10 @@ from components.stack.settings import load_settings
 from tests.components.addons.test_settings import BASE
 
 # Written down from the sources named in versions.json (read 2026-12-06): the EKS user guide's
-# CoreDNS and kube-proxy tables (1.34-1.36), its VPC CNI table as transcribed 2026-08-20,
-# published describe-addon-versions answers and configurations of clusters on that minor.
+# CoreDNS and kube-proxy tables (1.34-1.36), a transcription of its VPC CNI table dated
+# 2026-08-20, published describe-addon-versions answers and configurations of clusters on that
+# minor. The records marked `unconfirmed` there could not be found again where a reader can open
+# them (tests/test_facts.py lists the pairs resting only on those).
 READ_FROM_SOURCES = {
     ("coredns", "1.34"): "v1.13.2-eksbuild.11",
     ("coredns", "1.35"): "v1.14.3-eksbuild.3",
