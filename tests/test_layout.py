@@ -100,6 +100,20 @@ def top_level_entries() -> set[str]:
     return {name.split("/")[0] for name in tracked if not name.startswith(".")}
 
 
+def test_every_top_level_entry_has_a_row_in_the_layout_table():
+    """Dot entries too (`.ci/`, `.github/`): a newcomer meets them in the checkout."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    table = text[text.index("## Layout") : text.index("## Where to change what")]
+    tracked = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    for entry in sorted({name.split("/")[0] for name in tracked}):
+        named = (
+            entry if re.fullmatch(r"Pulumi\.[\w-]+\.yaml", entry) is None else "Pulumi.<stack>.yaml"
+        )
+        assert f"`{named}" in table, f"{entry} has no row in docs/architecture.md's layout table"
+
+
 def test_the_top_level_is_the_design_card_and_what_a_user_runs():
     stacks = {name for name in top_level_entries() if re.fullmatch(r"Pulumi\.[\w-]+\.yaml", name)}
     assert top_level_entries() - stacks == TOP_LEVEL - {"Pulumi.dev.yaml"}
