@@ -254,3 +254,56 @@ def test_a_node_role_replaces_the_cluster_only_once_it_was_set():
     found = review([first], [other])
     assert kinds(found)["replace"] == ["eks"]
     assert found.replace[0].forced_by == ("computeConfig.nodeRoleArn changes once set",)
+
+
+def test_ignore_changes_hides_what_is_under_a_path_and_nothing_beside_it():
+    tainted = changed(GROUP, taints=[{"key": "a", "effect": "NO_SCHEDULE"}], labels={"x": "1"})
+    moved = changed(
+        tainted,
+        scalingConfig={"minSize": 3, "desiredSize": 5, "maxSize": 4},
+        taints=[{"key": "b", "effect": "NO_SCHEDULE"}],
+        labels={"x": "2"},
+    )
+
+    def updated(*ignored: str) -> tuple[str, ...]:
+        group = dataclasses.replace(moved, ignore_changes=ignored)
+        [change] = review([VPC, SUBNET, TEMPLATE, tainted], [VPC, SUBNET, TEMPLATE, group]).update
+        return change.properties
+
+    every = ("labels.x", "scalingConfig.desiredSize", "scalingConfig.minSize", "taints[0].key")
+    assert updated() == every
+    assert updated("scalingConfig", "taints") == ("labels.x",)  # under objects and lists
+    assert updated("scaling", "taint", "label") == every  # a prefix of a name is not the name
+
+
+def test_a_list_entry_that_reads_a_replaced_resource_is_named_with_its_index():
+    subnet = dataclasses.replace(SUBNET, outputs={"id": "private-a-id", "arn": "arn:subnet"})
+    group = changed(GROUP, subnetIds=["private-0-id", "private-a-id"])
+    moved = changed(subnet, availabilityZone="eu-west-1b")
+    [_, system] = review([VPC, subnet, TEMPLATE, group], [VPC, moved, TEMPLATE, group]).replace
+    assert system.properties == ("subnetIds[1]",)  # the other entry keeps its value
+    assert system.values == (
+        ("subnetIds[1]", "private-a-id", "(known once private-a is replaced)"),
+    )
+
+
+def test_each_protected_type_is_said_to_stop_pulumi_up_and_a_plain_one_is_named_as_such():
+    key = resource("aws:kms/key:Key", "key", {"description": "k"}, protect=True)
+    kept = dataclasses.replace(TEMPLATE, protect=True)
+    found = review([VPC, SUBNET, key, kept, GROUP], [VPC, SUBNET, GROUP])
+    assert len(found.refused) == 2
+    assert all(m.endswith("(protected: pulumi up stops there, after what came before it)")
+               for m in found.refused)  # fmt: skip
+    [template] = [m for m in found.refused if "LaunchTemplate" in m]
+    assert "(lt): a protected resource would be lost" in template
+
+
+def test_what_a_resource_waits_for_or_is_managed_by_comes_first():
+    provider = resource("pulumi:providers:kubernetes", "k8s", {"kubeconfig": "a"})
+    waiting = resource("aws:ec2/subnet:Subnet", "waits", {"cidrBlock": "b"}, dependencies=[VPC.urn])
+    managed = resource(
+        "kubernetes:karpenter.sh/v1:NodePool", "pool", {"a": 1}, provider=f"{provider.urn}::k8s-id"
+    )
+    found = review([], [managed, waiting, provider, VPC])
+    step = {c.name: c.step for c in found.create}
+    assert step["vpc"] < step["waits"] and step["k8s"] < step["pool"]
