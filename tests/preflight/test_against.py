@@ -16,6 +16,7 @@ import yaml
 from preflight.against import (
     BadInput,
     Snapshot,
+    _shown,
     change_review,
     compare,
     deployed_at,
@@ -270,3 +271,8 @@ def test_an_unchanged_stack_with_a_function_has_nothing_to_do(deployed):
     pods = {"network": {"podCidr": "100.64.0.0/16"}}
     data = compare(deployed("with-pods", "dev"), program("dev", pods))
     assert all(data["changes"][k] == [] for k in ("create", "update", "replace", "delete"))
+
+
+def test_whole_numbers_show_as_set_not_as_the_engine_s_floats():
+    """retentionInDays 30 -> 90 reads `30 -> 90`, not `30.0 -> 90.0`."""
+    assert [_shown(v) for v in (30.0, 90, 0.5, None, "x")] == ["30", "90", "0.5", "(unset)", '"x"']
