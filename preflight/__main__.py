@@ -19,23 +19,17 @@ import json
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.base.config import SettingsError
 from components.base.config.merge import deep_merge
-from components.stack.guard import handed_in_record
-from preflight.against import BadInput, change_review, render_review
-from preflight.estimates import (
-    REFERENCE_REGION,
-    estimate_cost,
-    estimate_deploy,
-    priced_elsewhere,
-    stack_region,
-    subnet_plan,
-)
-from preflight.offline.analyzer import PackConfigError, Violation, evaluate
-from preflight.offline.recorder import Registration
 from preflight.offline.runner import ROOT, ProgramRun, run_program, stacks
+
+# Each path imports what only it needs when it runs: the online check's fresh process would
+# otherwise pay for the change review, the policy pack and the cost tables (docs/online.md).
+if TYPE_CHECKING:
+    from preflight.offline.analyzer import Violation
+    from preflight.offline.recorder import Registration
 
 
 def parse_override(text: str) -> dict[str, Any]:
@@ -105,6 +99,15 @@ def report(
     run: ProgramRun, violations: Sequence[Violation], policy_config: str | None
 ) -> dict[str, Any]:
     resources = [r for r in run.registrations if r.custom]
+    from preflight.estimates import (
+        REFERENCE_REGION,
+        estimate_cost,
+        estimate_deploy,
+        priced_elsewhere,
+        stack_region,
+        subnet_plan,
+    )
+
     cost = estimate_cost(run.registrations)
     deploy = estimate_deploy(run.registrations)
     plan = subnet_plan(run.registrations)
@@ -290,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _review(args.stack, args.against, overrides, args.json)
     if args.online:
         return _online(args.stack, overrides, args.json, args.role)
+    from preflight.offline.analyzer import PackConfigError, evaluate
+
     try:
         run = run_program(args.stack, overrides)
         policy_config = _policy_config(args.stack, args.policy_config)
@@ -324,6 +329,9 @@ def _policy_config(stack: str, given: str | None) -> str | None:
 
 
 def _review(stack: str, ref: str, overrides: dict[str, Any], as_json: bool) -> int:
+    from components.stack.guard import handed_in_record
+    from preflight.against import BadInput, change_review, render_review
+
     try:
         # The deployed stack's own record, when the deploy hands it in as it does to `pulumi up`.
         data = change_review(stack, ref, overrides, record=handed_in_record())

@@ -315,6 +315,9 @@ def _wrapped(text: str, first: str, rest: str) -> list[str]:
 
 
 def _shown(value: Any, limit: int = 60) -> str:
+    # The engine hands numbers over as floats: a whole one shows as the integer it was set to.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = json.dumps(value) if value is not None else "(unset)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

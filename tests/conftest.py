@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from preflight.ci_stacks import stacks
 from preflight.offline.runner import ProgramRun
 from tests.programs import program
 
@@ -18,9 +19,10 @@ def prod() -> ProgramRun:
     return program("prod")
 
 
-@pytest.fixture(scope="session", params=["dev", "prod"])
+@pytest.fixture(scope="session", params=stacks())
 def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
-    return request.getfixturevalue(request.param)
+    """Each of the repository's stacks (one per Pulumi.<stack>.yaml)."""
+    return program(request.param)
 
 
 @pytest.fixture(scope="session")

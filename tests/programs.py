@@ -32,3 +32,14 @@ def program(stack: str, overrides: dict[str, Any] | None = None, **options: Any)
 @cache
 def _run(stack: str, overrides: str, options: str) -> ProgramRun:
     return run_program(stack, json.loads(overrides), **json.loads(options))
+
+
+def region(run: ProgramRun) -> str:
+    """The region the run's stack deploys to (its `aws:region`)."""
+    return run.config["aws:region"]
+
+
+def keeps_logs(run: ProgramRun) -> bool:
+    """Whether the run's stack keeps its log groups (and their keys) after a destroy: the
+    default, unless the stack sets retainLogsOnDestroy to false (dev)."""
+    return str(run.config.get("eks-platform:retainLogsOnDestroy", True)).lower() != "false"

@@ -17,7 +17,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from components.base.config import PROJECT, SettingsError
 from components.base.config.merge import deep_merge
-from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
+from components.base.config.pulumi_config import (
+    DEPLOYED_ENVIRONMENT,
+    DEPLOYMENT_OUTPUT,
+    namespace_problems,
+)
 from preflight.offline.mocked_aws import MockedCloud, region_problem
 from preflight.offline.recorder import RecordingMonitor, Registration, ancestors
 
@@ -130,7 +134,9 @@ def run_program(
         else:
             config[full] = _drop_nones(merged)
     if problem := region_problem(config.get("aws:region")):
-        raise RegionError(problem)
+        # A misspelt key (`aws:regoin`) is the likely reason: every problem at once.
+        unread = namespace_problems(config)
+        raise SettingsError([*unread, problem]) if unread else RegionError(problem)
     cloud = MockedCloud(config["aws:region"], zone_states=zone_states)
     outputs = dict(last_outputs or {})
     if deployed is not None:

@@ -48,7 +48,8 @@ def test_write_adds_a_new_stack_s_column_and_touches_nothing_else(tmp_path: Path
     subprocess.run(command, cwd=copy, check=True, capture_output=True, text=True)
     after = (copy / "README.md").read_text(encoding="utf-8")
     header = readme_table(copy / "README.md").splitlines()[0]
-    assert header.startswith("| Policy | Default level | dev | prod | staging | Kind |")
+    columns = sorted({p.stem for p in (POLICY_DIR / "config").glob("*.json")} | {"staging"})
+    assert header.startswith(f"| Policy | Default level | {' | '.join(columns)} | Kind |")
     assert before.split(TABLE_START)[0] == after.split(TABLE_START)[0]
     assert before.split(TABLE_END)[1] == after.split(TABLE_END)[1]
     # A second run finds nothing to change.

@@ -110,9 +110,11 @@ def test_supported_versions_come_from_the_shared_file() -> None:
 # ---------------------------------------------------------------------- config reconciliation
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_example_configs_are_valid(stack: str) -> None:
-    config = load_config_file(POLICY_DIR / "config" / f"{stack}.json")
+@pytest.mark.parametrize(
+    "config_file", sorted((POLICY_DIR / "config").glob("*.json")), ids=lambda p: p.stem
+)
+def test_every_stack_s_config_is_valid(config_file: Path) -> None:
+    config = load_config_file(config_file)
     settings = reconcile(ALL_POLICIES, config)
     assert set(settings) == {p.name for p in ALL_POLICIES}
 

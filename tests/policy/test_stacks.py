@@ -1,6 +1,6 @@
 """Our own stacks: the whole program under the shared mocks, every registration fed to the pack.
 
-`dev` and `prod` must have no violations with their example configs. Then one setting at a time
+Every stack of the repository must have no violations with its policy config. Then one setting at a time
 is changed and the expected violation must appear, or the settings layer must refuse the value
 before anything is registered.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from components.base.config import PROJECT, SettingsError
+from preflight.ci_stacks import stacks
 from preflight.offline import runner
 from preflight.offline.analyzer import Violation, evaluate
 from tests.programs import EVERY_OPTION, program
@@ -41,7 +42,7 @@ def describe(violations: list[Violation]) -> str:
     return "\n".join(str(v) for v in violations)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", stacks())
 def test_our_stacks_have_no_violations(stack: str) -> None:
     regs = registrations(stack)
     types = {r.type for r in regs}
@@ -90,7 +91,7 @@ def test_every_option_and_auto_mode_have_no_violations(
         }
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", stacks())
 def test_our_stacks_pass_the_pack_defaults_too_except_the_retention_floor(stack: str) -> None:
     found = verdicts(stack, config={})
     assert {policy for _, policy, _ in found} <= {"log-group-retention"}

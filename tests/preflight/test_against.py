@@ -20,6 +20,7 @@ from preflight.against import (
     BadInput,
     Deployed,
     Snapshot,
+    _shown,
     change_review,
     compare,
     cost_change,
@@ -344,3 +345,8 @@ def test_a_change_to_a_type_without_a_price_never_reads_as_a_saving():
     assert new["change"] == "at least" and new["monthly_usd_change"] == cost["monthly_usd_after"]
     assert cost_line(new).startswith(f"at least +{cost['monthly_usd_after']:.2f} USD/month")
     assert cost_change(after, before)["change"] == "unknown"  # the gap goes: up or down
+
+
+def test_whole_numbers_show_as_set_not_as_the_engine_s_floats():
+    """retentionInDays 30 -> 90 reads `30 -> 90`, not `30.0 -> 90.0`."""
+    assert [_shown(v) for v in (30.0, 90, 0.5, None, "x")] == ["30", "90", "0.5", "(unset)", '"x"']

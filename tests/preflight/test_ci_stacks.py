@@ -22,6 +22,8 @@ from preflight.ci_stacks import (
 )
 
 STACKS = ["dev", "prod", "staging"]
+# The repository's own order, whatever stacks it holds (a new stack changes no test).
+ORDER = deploy_order((ROOT / ".github" / "deploy-order").read_text(), stacks(ROOT))
 
 
 def test_the_repository_s_stacks_are_its_stack_files() -> None:
@@ -94,11 +96,17 @@ def test_a_reviewed_stack_needs_an_environment_with_required_reviewers() -> None
 
 
 def test_the_command_prints_github_outputs(capsys, monkeypatch) -> None:
-    monkeypatch.setenv("REPOSITORY_VARIABLES", json.dumps({"DEPLOY_RUNNER_PROD": "prod-vpc"}))
+    last = ORDER.stages[-1][0]
+    monkeypatch.setenv("REPOSITORY_VARIABLES", json.dumps({runner_variable(last): "its-vpc"}))
     assert main(["--deploy-stages", "3"]) == 0
     lines = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
     assert json.loads(lines["stacks"]) == stacks(ROOT)
-    assert json.loads(lines["stage2"])[0]["runner"] == "prod-vpc"
+    for number, stage in enumerate(ORDER.stages, 1):
+        assert [job["stack"] for job in json.loads(lines[f"stage{number}"])] == stage
+    runners = {
+        job["stack"]: job["runner"] for job in json.loads(lines[f"stage{len(ORDER.stages)}"])
+    }
+    assert runners[last] == "its-vpc"
 
 
 def test_the_command_reports_a_missing_reviewer_as_a_github_error(capsys, monkeypatch) -> None:
@@ -106,7 +114,7 @@ def test_the_command_reports_a_missing_reviewer_as_a_github_error(capsys, monkey
     monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: None)
     assert main(["--deploy-stages", "3", "--check-reviewers"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("::error::environment prod does not exist")
+    assert err.startswith(f"::error::environment {ORDER.reviewed[0]} does not exist")
 
 
 def test_the_reviewers_are_checked_without_planning_stages(capsys, monkeypatch) -> None:
@@ -117,7 +125,7 @@ def test_the_reviewers_are_checked_without_planning_stages(capsys, monkeypatch) 
         "preflight.ci_stacks.github_environment", lambda name: asked.append(name) or protected
     )
     assert main(["--check-reviewers"]) == 0
-    assert asked == ["prod"]
+    assert asked == ORDER.reviewed and asked
     monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: {})
     assert main(["--check-reviewers"]) == 2
-    assert "environment prod requires no reviewer" in capsys.readouterr().err
+    assert f"environment {ORDER.reviewed[0]} requires no reviewer" in capsys.readouterr().err

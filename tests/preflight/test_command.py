@@ -8,6 +8,7 @@ import pytest
 
 from preflight.__main__ import main, parse_override
 from preflight.offline.runner import ROOT
+from tests.checkout import copy_checkout
 from tests.preflight.network_modes import EXISTING_VPC, SHARED_VPC
 
 PUBLIC = 'cluster.publicAccessCidrs=["203.0.113.0/24"]'
@@ -74,6 +75,35 @@ def test_the_module_runs_as_the_cli_does():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["stack"] == "prod"
+
+
+# The issue's own first-hour mistake: the region's key and a namespace both misspelt.
+TYPOS = """config:
+  aws:regoin: eu-west-1
+  eks-platform:owner: platform-team
+  eks-platfrom:network: {vpcCidr: 10.30.0.0/16}
+"""
+
+
+def test_misspelt_keys_and_the_missing_region_are_named_at_once(tmp_path):
+    copy = copy_checkout(tmp_path)
+    (copy / "Pulumi.typos.yaml").write_text(TYPOS)
+    command = [sys.executable, "-m", "preflight", "--stack", "typos"]
+    text = subprocess.run(command, cwd=copy, capture_output=True, text=True, timeout=120)
+    as_json = subprocess.run([*command, "--json"], cwd=copy, capture_output=True, text=True)
+    assert text.returncode == as_json.returncode == 2
+    error = json.loads(as_json.stdout)["error"]
+    assert text.stderr == f"preflight: stack typos: {error}\n"
+    assert "Traceback" not in text.stderr
+    assert error.splitlines() == [
+        "invalid stack settings (3 problem(s)):",
+        "  - aws:regoin: not a setting of the AWS provider (did you mean aws:region?)",
+        "  - eks-platfrom:network: no such namespace; the stack file's keys are "
+        "eks-platform:<key>, aws:<provider setting> or pulumi:<engine setting> "
+        "(did you mean eks-platform:network?)",
+        error.splitlines()[-1],
+    ]
+    assert error.splitlines()[-1].startswith("  - aws:region is not set: ")
 
 
 @pytest.mark.parametrize(

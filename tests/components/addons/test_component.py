@@ -17,7 +17,7 @@ from components.stack.settings import load_settings
 from preflight.offline import mocked_aws
 from preflight.offline.runner import run_program
 from tests.lookups import attached_policies, role_by_arn
-from tests.programs import EVERY_OPTION, program
+from tests.programs import EVERY_OPTION, program, region
 
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -234,7 +234,7 @@ def test_container_insights_writes_into_log_groups_made_first(stack_run):
         "CloudWatchLogsEncryptsTheseGroups"
     ]
     assert sorted(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == sorted(
-        f"arn:aws:logs:eu-west-1:111122223333:log-group:{name}" for name in groups
+        f"arn:aws:logs:{region(stack_run)}:111122223333:log-group:{name}" for name in groups
     )
     retention = float(stack_run.config["eks-platform:logRetentionDays"])
     for group in groups.values():

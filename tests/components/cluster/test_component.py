@@ -8,7 +8,7 @@ from components.base.config import SettingsError
 from components.cluster.kubeconfig import kubeconfig
 from components.cluster.settings import CONTROL_PLANE_LOG_TYPES
 from tests.lookups import attached_policies, inline_policies, role_by_arn
-from tests.programs import program
+from tests.programs import keeps_logs, program, region
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -59,7 +59,7 @@ def test_log_group_exists_before_the_cluster_with_retention_and_key(stack_run):
     )
     assert key.outputs["arn"] == cluster.inputs["encryptionConfig"]["provider"]["keyArn"]
     # Protected always; kept after a destroy only where retainLogsOnDestroy says so (prod).
-    assert group.protect and group.retain_on_delete == (stack_run.stack == "prod")
+    assert group.protect and group.retain_on_delete == keeps_logs(stack_run)
 
 
 def test_secrets_encrypted_with_a_rotating_protected_key(stack_run):
@@ -73,7 +73,7 @@ def test_secrets_encrypted_with_a_rotating_protected_key(stack_run):
     )
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] >= 7
-    assert key.protect and key.retain_on_delete == (stack_run.stack == "prod")
+    assert key.protect and key.retain_on_delete == keeps_logs(stack_run)
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["AccountAdministersKey"]["Principal"] == {
         "AWS": "arn:aws:iam::111122223333:root"
@@ -81,7 +81,7 @@ def test_secrets_encrypted_with_a_rotating_protected_key(stack_run):
     assert statements["CloudWatchLogsEncryptsTheseGroups"]["Condition"]["ArnEquals"][
         "kms:EncryptionContext:aws:logs:arn"
     ] == [
-        f"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/eks/{cluster.inputs['name']}/cluster"
+        f"arn:aws:logs:{region(stack_run)}:111122223333:log-group:/aws/eks/{cluster.inputs['name']}/cluster"
     ]
 
 
@@ -220,7 +220,13 @@ def test_kubeconfig_is_secret_and_uses_get_token(stack_run):
     config = json.loads(stack_run.outputs["kubeconfig"])
     exec_ = config["users"][0]["user"]["exec"]
     assert exec_["command"] == "aws"
-    assert exec_["args"][:5] == ["--region", "eu-west-1", "eks", "get-token", "--cluster-name"]
+    assert exec_["args"][:5] == [
+        "--region",
+        region(stack_run),
+        "eks",
+        "get-token",
+        "--cluster-name",
+    ]
     assert "token" not in config["users"][0]["user"]
     assert config["clusters"][0]["cluster"]["server"] == stack_run.outputs["clusterEndpoint"]
 

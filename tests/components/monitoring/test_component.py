@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.programs import program
+from tests.programs import keeps_logs, program, region
 
 MOVED = (
     "aws:sns/topic:Topic",
@@ -147,9 +147,9 @@ def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use(stack
     topic = stack_run.one("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
-    # Kept after a destroy exactly when the stack keeps its logs (prod), else scheduled for
-    # deletion (dev): nothing it encrypts outlives the stack.
-    assert key.protect and key.retain_on_delete is (stack_run.stack == "prod")
+    # Kept after a destroy exactly when the stack keeps its logs (the default, prod), else
+    # scheduled for deletion (dev): nothing it encrypts outlives the stack.
+    assert key.protect and key.retain_on_delete is keeps_logs(stack_run)
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["AccountAdministersKey"]["Principal"]["AWS"].endswith(":root")
     alarms = statements["CloudWatchAlarmsPublishToTheTopic"]
@@ -160,7 +160,7 @@ def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use(stack
     assert alarms["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "111122223333"},
         "ArnLike": {
-            "aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{cluster}-*"
+            "aws:SourceArn": f"arn:aws:cloudwatch:{region(stack_run)}:111122223333:alarm:{cluster}-*"
         },
     }
     names = [a.inputs["name"] for a in stack_run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")]

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from components.base.config import SettingsError
-from tests.programs import program
+from tests.programs import keeps_logs, program, region
 
 SUBNET = "aws:ec2/subnet:Subnet"
 
@@ -173,7 +173,7 @@ def test_flow_logs_capture_all_traffic_to_an_encrypted_retained_group(stack_run)
     )
     assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
     # prod keeps its logs after a destroy; dev's go with the stack (retainLogsOnDestroy).
-    assert group.protect and group.retain_on_delete == (stack_run.stack == "prod")
+    assert group.protect and group.retain_on_delete == keeps_logs(stack_run)
 
 
 def test_the_flow_log_waits_for_its_write_policy(stack_run):
@@ -210,12 +210,12 @@ def test_flow_log_key_rotates_and_lets_logs_use_it_for_that_group_only(stack_run
         k for k in stack_run.of_type("aws:kms/key:Key") if "flow logs" in k.inputs["description"]
     )
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] >= 7
-    assert key.protect and key.retain_on_delete == (stack_run.stack == "prod")
+    assert key.protect and key.retain_on_delete == keeps_logs(stack_run)
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["CloudWatchLogsEncryptsTheseGroups"]
-    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Principal"] == {"Service": f"logs.{region(stack_run)}.amazonaws.com"}
     assert logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] == [
-        f"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/vpc-flow-logs/eks-platform-{stack_run.stack}"
+        f"arn:aws:logs:{region(stack_run)}:111122223333:log-group:/aws/vpc-flow-logs/eks-platform-{stack_run.stack}"
     ]
 
 
@@ -225,7 +225,7 @@ def test_s3_gateway_endpoint_always(stack_run):
         for e in stack_run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         if e.inputs["vpcEndpointType"] == "Gateway"
     ]
-    assert s3.inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    assert s3.inputs["serviceName"] == f"com.amazonaws.{region(stack_run)}.s3"
     private_tables = {table_of(stack_run, sn).id for sn in subnets(stack_run, "private")}
     assert set(s3.inputs["routeTableIds"]) == private_tables
 
