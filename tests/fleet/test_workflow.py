@@ -127,21 +127,22 @@ def test_each_stack_is_checked_then_ready_then_updated_then_gated() -> None:
         step_index(steps, r"fleet\.job role --stack"),
         step_index(steps, r"-m preflight --stack \"\$STACK\" --against"),
         step_index(steps, r"fleet\.job ready --stack"),
+        step_index(steps, r"-m preflight\.adopt --stack"),
         step_index(steps, r"fleet\.job up --stack"),
         step_index(steps, r"fleet\.job gate --stack"),
     ]
     assert order == sorted(order) and order[0] == 0
     assert steps[order[1]]["name"] == planning.HALT_STEP
-    assert steps[order[6]]["name"] == planning.UP_STEP
+    assert steps[order[7]]["name"] == planning.UP_STEP
     review = steps[order[4]]["run"]
-    assert (
-        "EKS_PLATFORM_DEPLOYED" in review and "GITHUB_ENV" in review and "preflight.adopt" in review
-    )
+    assert "EKS_PLATFORM_DEPLOYED" in review and "GITHUB_ENV" in review
     assert "pulumi login" in review  # the readiness check after it reads the record
+    # The readiness check before anything changes; the adoption writes into the state.
+    assert "pulumi login" in steps[order[6]]["run"]
     assert steps[order[3]]["env"] == {"ROLE_ARN": "${{ vars.AWS_DEPLOY_ROLE_ARN }}"}
-    up = steps[order[6]]
+    up = steps[order[7]]
     assert up["id"] == "up" and '--pulumi-stack "$STACK_NAME"' in up["run"]
-    assert steps[order[7]]["env"] == {
+    assert steps[order[8]]["env"] == {
         "CLUSTER": "${{ steps.up.outputs.cluster-name }}",
         "NODEGROUPS": "${{ steps.up.outputs.nodegroups }}",
         "ADDONS": "${{ steps.up.outputs.addons }}",
@@ -150,7 +151,7 @@ def test_each_stack_is_checked_then_ready_then_updated_then_gated() -> None:
         i for i, s in enumerate(steps) if "configure-aws-credentials" in str(s.get("uses"))
     ]
     # credentials after the role check, and afresh right before the gate
-    assert order[3] < credentials[0] < order[4] and credentials[1] == order[7] - 1
+    assert order[3] < credentials[0] < order[4] and credentials[1] == order[8] - 1
     for index in credentials:
         assert steps[index]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
 
