@@ -147,8 +147,8 @@ def provenance_problems(
 ) -> list[str]:
     """What is wrong with the provenance of `entries`: no source, a source not recorded, a source
     a reader cannot open (`located`), no date read (unless the source says why it is
-    unconfirmed), or a date that is not a past ISO date. Without `where_required` (tables not
-    yet located: preflight/online/facts.json) a source saying where or what is enough."""
+    unconfirmed), or a date that is not a past ISO date. Without `where_required` a source
+    saying where or what is enough."""
     problems = []
     for name, records in entries:
         if not records:
