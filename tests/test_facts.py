@@ -147,8 +147,8 @@ def provenance_problems(
 ) -> list[str]:
     """What is wrong with the provenance of `entries`: no source, a source not recorded, a source
     a reader cannot open (`located`), no date read (unless the source says why it is
-    unconfirmed), or a date that is not a past ISO date. Without `where_required` (tables not
-    yet located: preflight/online/facts.json) a source saying where or what is enough."""
+    unconfirmed), or a date that is not a past ISO date. Without `where_required` a source
+    saying where or what is enough."""
     problems = []
     for name, records in entries:
         if not records:
@@ -178,21 +178,11 @@ def provenance_problems(
     return problems
 
 
-# Entries of a table outside the add-on work whose sources name a code-index id, not a place a
-# reader can open (policy/eks_policies/eks_versions.json: `eks-1.36-in-use`, `console-1.34`). Its
-# owner locates them or marks them `unconfirmed`; then this list empties.
-UNLOCATED_ELSEWHERE = [
-    f"eks_versions.json {version}: a source a reader cannot open (no url, repo file at a commit "
-    "or tag, or AWS call in a region)"
-    for version in ("1.36", "1.34")
-]
-
-
 def test_every_entry_of_every_fact_table_has_a_source_and_a_date_read():
     entries = list(table_entries())
     assert len(entries) > 60
     problems = provenance_problems(iter(entries), dt.date.today(), where_required=True)
-    assert problems == UNLOCATED_ELSEWHERE
+    assert problems == []
 
 
 def test_a_source_needs_a_place_a_reader_can_open():
