@@ -20,8 +20,10 @@ from components.cluster.versions import (
 
 D = dt.date
 TODAY = D(2026, 12, 6)
-# Written down from the sources (read 2026-12-06): the aws-samples EKS support calendar and
-# endoflife.date for 1.34 and 1.35; EKS pricing: 0.10 and 0.60 USD per cluster-hour, 730 h.
+# Written down from the sources (read 2026-12-06): for 1.34 the EKS user guide's release calendar
+# (awsdocs/amazon-eks-user-guide latest/ug/versioning/kubernetes-versions.adoc at 01385604), for
+# 1.35 the aws-samples EKS support calendar and endoflife.date; EKS pricing: 0.10 and 0.60 USD
+# per cluster-hour, 730 h.
 END_1_34 = D(2026, 12, 2)
 EXTENDED_END_1_34 = D(2027, 12, 2)
 END_1_35 = D(2027, 3, 27)
