@@ -1,12 +1,12 @@
-"""python -m preflight.ci_stacks [--deploy-stages N] [--check-reviewers]
+"""python -m preflight.ci_stacks [--deploy-stages N] [--check-environments]
 
 The stacks CI works on, taken from the repository: every `Pulumi.<stack>.yaml`. Prints GitHub
 job outputs (`name=value` lines for $GITHUB_OUTPUT): `stacks`, the JSON list the preview and
 preflight matrices use, and with --deploy-stages the deploy order of .github/deploy-order as
 `stage1` ... `stageN`, each a JSON list of {stack, runner, runnerVariable}. With
---check-reviewers (deploy.yml, and fleet.yml's plan) it also asks GitHub that every stack marked
-`(reviewed)` deploys behind an environment that requires a reviewer. Python's standard library only: the job that runs it
-installs nothing. Exit status 2 with every problem listed when the order file or GitHub's
+--check-environments (deploy.yml, and fleet.yml's plan) it also asks GitHub that every stack
+deploys from an environment only main may use, and that every stack marked `(reviewed)` requires
+a reviewer there. Python's standard library only: the job that runs it installs nothing. Exit status 2 with every problem listed when the order file or GitHub's
 answer is wrong.
 """
 
@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_FILE = Path(".github") / "deploy-order"
@@ -128,21 +129,55 @@ def deploy_outputs(
     return outputs
 
 
-def reviewer_problems(
-    reviewed: Sequence[str], environment: Callable[[str], dict | None]
+# GitHub's environments (REST API "Get an environment" and "List deployment branch policies",
+# docs.github.com/en/rest/deployments/environments and .../branch-policies, read 2026-12-06):
+# `deployment_branch_policy` null lets every branch deploy; {"protected_branches": true} only
+# protected branches; {"custom_branch_policies": true} the branches and tags named by the
+# environment's policies ({"name", "type": "branch" | "tag"}).
+DEPLOY_BRANCH = "main"
+
+
+def environment_problems(
+    deployed: Sequence[str],
+    reviewed: Sequence[str],
+    environment: Callable[[str], dict | None],
+    branch_policies: Callable[[str], list[dict]],
 ) -> list[str]:
-    """The reviewed stacks whose GitHub environment does not exist or requires no reviewer
-    (`environment` answers GitHub's "get an environment", None for a 404)."""
+    """The stacks whose GitHub environment would let a workflow of another branch (a pull
+    request's edit of preview.yml, say) take the stack's deployer role: missing (GitHub creates
+    it unprotected on first use), open to every branch, or open to a branch or tag other than
+    main; and the reviewed stacks whose environment requires no reviewer. `environment` answers
+    "get an environment" (None for a 404), `branch_policies` the environment's custom policies."""
     problems = []
-    for stack in reviewed:
+    for stack in deployed:
         answer = environment(stack)
-        rules = [r.get("type") for r in (answer or {}).get("protection_rules") or []]
         if answer is None:
             problems.append(
-                f"environment {stack} does not exist: create it with required reviewers before the "
-                "first deploy (docs/ci.md, the production gate); GitHub would create it unprotected"
+                f"environment {stack} does not exist: create it with the deployment branch rule "
+                f"'{DEPLOY_BRANCH} only'{' and required reviewers' if stack in reviewed else ''} "
+                "before the first deploy (docs/ci.md, step 6); GitHub would create it unprotected"
             )
-        elif "required_reviewers" not in rules:
+            continue
+        policy = answer.get("deployment_branch_policy")
+        if not policy:
+            problems.append(
+                f"environment {stack} lets every branch deploy: a workflow of any branch could "
+                f"take its deployer role; set its deployment branches to '{DEPLOY_BRANCH}' only "
+                "(docs/ci.md, step 6)"
+            )
+        elif policy.get("custom_branch_policies"):
+            others = sorted(
+                f"{p.get('type', 'branch')} {p.get('name')}"
+                for p in branch_policies(stack)
+                if (p.get("type", "branch"), p.get("name")) != ("branch", DEPLOY_BRANCH)
+            )
+            if others:
+                problems.append(
+                    f"environment {stack} lets {', '.join(others)} deploy besides "
+                    f"{DEPLOY_BRANCH}: remove them (docs/ci.md, step 6)"
+                )
+        rules = [r.get("type") for r in answer.get("protection_rules") or []]
+        if stack in reviewed and "required_reviewers" not in rules:
             problems.append(
                 f"environment {stack} requires no reviewer, but {ORDER_FILE} marks {stack} "
                 f"{REVIEWED}: add required reviewers to it (docs/ci.md, the production gate)"
@@ -150,10 +185,10 @@ def reviewer_problems(
     return problems
 
 
-def github_environment(name: str) -> dict | None:
-    """GitHub's "get an environment" for this repository, with the job's token."""
+def _github(path: str) -> Any:
+    """A GET of GitHub's REST API for this repository, with the job's token; None for a 404."""
     api = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    url = f"{api}/repos/{os.environ['GITHUB_REPOSITORY']}/environments/{name}"
+    url = f"{api}/repos/{os.environ['GITHUB_REPOSITORY']}/{path}"
     request = urllib.request.Request(
         url,
         headers={
@@ -168,27 +203,38 @@ def github_environment(name: str) -> dict | None:
         if error.code == 404:
             return None
         raise OrderError(
-            [f"reading environment {name}: HTTP {error.code} (the job needs `actions: read`)"]
+            [f"reading {path}: HTTP {error.code} (the job needs `actions: read`)"]
         ) from error
+
+
+def github_environment(name: str) -> dict | None:
+    return _github(f"environments/{name}")
+
+
+def github_branch_policies(name: str) -> list[dict]:
+    answer = _github(f"environments/{name}/deployment-branch-policies?per_page=100")
+    return (answer or {}).get("branch_policies") or []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m preflight.ci_stacks")
     parser.add_argument("--deploy-stages", type=int, metavar="N")
-    parser.add_argument("--check-reviewers", action="store_true")
+    parser.add_argument("--check-environments", action="store_true")
     args = parser.parse_args(argv)
     known = stacks()
     try:
         if not known:
             raise OrderError(["no Pulumi.<stack>.yaml in the repository"])
         outputs = {"stacks": json.dumps(known)}
-        if args.deploy_stages is not None or args.check_reviewers:
+        if args.deploy_stages is not None or args.check_environments:
             order = deploy_order((ROOT / ORDER_FILE).read_text(), known)
         if args.deploy_stages is not None:
             variables = json.loads(os.environ.get("REPOSITORY_VARIABLES") or "{}")
             outputs |= deploy_outputs(order, args.deploy_stages, variables)
-        if args.check_reviewers and (
-            problems := reviewer_problems(order.reviewed, github_environment)
+        if args.check_environments and (
+            problems := environment_problems(
+                known, order.reviewed, github_environment, github_branch_policies
+            )
         ):
             raise OrderError(problems)
     except OrderError as error:

@@ -106,7 +106,7 @@ def test_dev_deploys_before_prod_and_prod_needs_a_reviewer() -> None:
         (ROOT / ci_stacks.ORDER_FILE).read_text(), ci_stacks.stacks(ROOT)
     )
     assert order.reviewed == ["prod"]
-    assert "--check-reviewers" in str(workflows()["deploy.yml"]["jobs"]["stacks"]["steps"])
+    assert "--check-environments" in str(workflows()["deploy.yml"]["jobs"]["stacks"]["steps"])
     # The deploy job runs in the environment named after its stack, which holds it for reviewers.
     assert workflows()[DEPLOY_STACK]["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
 

@@ -251,7 +251,7 @@ def test_token_permissions_are_least_privilege(key: str) -> None:
     # checked, this run's jobs where the fleet halts a wave or sums the rollout up.
     reads = {scope for scope, level in permissions.items() if level == "read"} - {"contents"}
     reads_actions = any(
-        re.search(r"--check-reviewers|fleet\.job (halted|summary)", str(s["run"]))
+        re.search(r"--check-environments|fleet\.job (halted|summary)", str(s["run"]))
         for _, s in run_steps(job)
     )
     assert reads <= ({"actions"} if reads_actions else set()), f"{key} reads {sorted(reads)}"

@@ -75,8 +75,8 @@ def test_the_update_and_the_gate_get_the_time_they_may_take() -> None:
 
 
 def test_the_plan_checks_the_reviewed_stacks_environments() -> None:
-    [step] = [s for s in JOBS["plan"]["steps"] if "--check-reviewers" in s.get("run", "")]
-    assert step["run"] == "python -m preflight.ci_stacks --check-reviewers"
+    [step] = [s for s in JOBS["plan"]["steps"] if "--check-environments" in s.get("run", "")]
+    assert step["run"] == "python -m preflight.ci_stacks --check-environments"
     assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
     assert JOBS["plan"]["permissions"]["actions"] == "read"
 

@@ -15,8 +15,8 @@ from preflight.ci_stacks import (
     OrderError,
     deploy_order,
     deploy_outputs,
+    environment_problems,
     main,
-    reviewer_problems,
     runner_variable,
     stacks,
 )
@@ -77,22 +77,49 @@ def test_deploy_outputs_one_json_list_per_stage_job() -> None:
         deploy_outputs(deploy_order("dev\nstaging\nprod\n", STACKS), 2, {})
 
 
-def test_a_reviewed_stack_needs_an_environment_with_required_reviewers() -> None:
-    # Shapes of GitHub's "get an environment" answer (REST API, deployment environments).
+MAIN_ONLY = {"protected_branches": False, "custom_branch_policies": True}
+REVIEWERS = [{"type": "required_reviewers", "reviewers": []}]
+
+
+def test_each_environment_is_for_main_only_and_a_reviewed_one_requires_a_reviewer() -> None:
+    # Shapes of GitHub's answers (REST API: "Get an environment", "List deployment branch
+    # policies"): a null deployment_branch_policy lets every branch deploy.
     answers = {
-        "prod": {
-            "name": "prod",
-            "protection_rules": [{"type": "required_reviewers", "reviewers": []}],
+        "prod": {"deployment_branch_policy": MAIN_ONLY, "protection_rules": REVIEWERS},
+        "qa": {
+            "deployment_branch_policy": MAIN_ONLY,
+            "protection_rules": [{"type": "wait_timer", "wait_timer": 5}],
         },
-        "qa": {"name": "qa", "protection_rules": [{"type": "wait_timer", "wait_timer": 5}]},
-        "eu": {"name": "eu", "protection_rules": []},
+        "eu": {"deployment_branch_policy": None, "protection_rules": REVIEWERS},
+        "dev": {"deployment_branch_policy": MAIN_ONLY, "protection_rules": []},
+        "lab": {"deployment_branch_policy": {"protected_branches": True}, "protection_rules": []},
+        "feature": {"deployment_branch_policy": MAIN_ONLY, "protection_rules": []},
     }
-    problems = reviewer_problems(["prod", "qa", "eu", "us"], answers.get)
-    assert len(problems) == 3
-    assert "environment qa requires no reviewer" in problems[0]
-    assert "environment eu requires no reviewer" in problems[1]
-    assert "environment us does not exist" in problems[2] and "unprotected" in problems[2]
-    assert reviewer_problems(["prod"], answers.get) == []
+    policies = {
+        "feature": [
+            {"name": "main", "type": "branch"},
+            {"name": "feature/*", "type": "branch"},
+            {"name": "v*", "type": "tag"},
+        ],
+    }
+
+    def branch_policies(name: str) -> list[dict]:
+        return policies.get(name, [{"name": "main", "type": "branch"}])
+
+    every = ["prod", "qa", "eu", "us", "dev", "lab", "feature"]
+    problems = environment_problems(every, ["prod", "qa", "eu", "us"], answers.get, branch_policies)
+    assert problems == [
+        "environment qa requires no reviewer, but .github/deploy-order marks qa (reviewed): add "
+        "required reviewers to it (docs/ci.md, the production gate)",
+        "environment eu lets every branch deploy: a workflow of any branch could take its "
+        "deployer role; set its deployment branches to 'main' only (docs/ci.md, step 6)",
+        "environment us does not exist: create it with the deployment branch rule 'main only' and "
+        "required reviewers before the first deploy (docs/ci.md, step 6); GitHub would create it "
+        "unprotected",
+        "environment feature lets branch feature/*, tag v* deploy besides main: remove them "
+        "(docs/ci.md, step 6)",
+    ]
+    assert environment_problems(["prod", "dev"], ["prod"], answers.get, branch_policies) == []
 
 
 def test_the_command_prints_github_outputs(capsys, monkeypatch) -> None:
@@ -112,20 +139,24 @@ def test_the_command_prints_github_outputs(capsys, monkeypatch) -> None:
 def test_the_command_reports_a_missing_reviewer_as_a_github_error(capsys, monkeypatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: None)
-    assert main(["--deploy-stages", "3", "--check-reviewers"]) == 2
+    assert main(["--deploy-stages", "3", "--check-environments"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"::error::environment {ORDER.reviewed[0]} does not exist")
+    assert err.startswith(f"::error::environment {stacks(ROOT)[0]} does not exist")
 
 
-def test_the_reviewers_are_checked_without_planning_stages(capsys, monkeypatch) -> None:
-    """fleet.yml's plan job checks the reviewed environments on their own (no deploy stages)."""
+def test_the_environments_are_checked_without_planning_stages(capsys, monkeypatch) -> None:
+    """fleet.yml's plan job checks every stack's environment on its own (no deploy stages)."""
     asked: list[str] = []
-    protected = {"protection_rules": [{"type": "required_reviewers"}]}
+    protected = {"deployment_branch_policy": MAIN_ONLY, "protection_rules": REVIEWERS}
     monkeypatch.setattr(
         "preflight.ci_stacks.github_environment", lambda name: asked.append(name) or protected
     )
-    assert main(["--check-reviewers"]) == 0
-    assert asked == ORDER.reviewed and asked
-    monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: {})
-    assert main(["--check-reviewers"]) == 2
+    monkeypatch.setattr(
+        "preflight.ci_stacks.github_branch_policies", lambda name: [{"name": "main"}]
+    )
+    assert main(["--check-environments"]) == 0
+    assert asked == stacks(ROOT)
+    unreviewed = {"deployment_branch_policy": MAIN_ONLY}
+    monkeypatch.setattr("preflight.ci_stacks.github_environment", lambda name: unreviewed)
+    assert main(["--check-environments"]) == 2
     assert f"environment {ORDER.reviewed[0]} requires no reviewer" in capsys.readouterr().err
