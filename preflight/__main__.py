@@ -95,6 +95,24 @@ def existing_vpc(run: ProgramRun) -> dict[str, Any] | None:
     }
 
 
+ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+
+
+def cluster_admins(registrations: Sequence[Registration]) -> list[str]:
+    """The principals the stack gives cluster admin (an access policy association with EKS's
+    cluster-admin policy), in registration order: who can run kubectl after `pulumi up`."""
+    from components.base.iam import CLUSTER_ADMIN_POLICY
+
+    return list(
+        dict.fromkeys(
+            str(r.inputs.get("principalArn"))
+            for r in registrations
+            if r.type == ACCESS_POLICY_ASSOCIATION
+            and str(r.inputs.get("policyArn", "")).endswith(f"/{CLUSTER_ADMIN_POLICY}")
+        )
+    )
+
+
 def report(
     run: ProgramRun, violations: Sequence[Violation], policy_config: str | None
 ) -> dict[str, Any]:
@@ -151,6 +169,7 @@ def report(
             ],
             "existing_vpc": existing_vpc(run),
         },
+        "cluster_admins": cluster_admins(run.registrations),
         "cost": {
             "monthly_usd": cost.monthly_usd,
             "at_least": cost.at_least,
@@ -214,6 +233,8 @@ def render(data: dict[str, Any]) -> str:
                 if s["availability_zone"] == az
             ]
             lines.append(f"  {az}: {', '.join(subnets)}")
+    admins = data["cluster_admins"]
+    lines += ["", f"Cluster admins: {', '.join(admins) if admins else 'nobody (see Warnings)'}"]
     cost = data["cost"]
     unpriced = cost["unpriced"]
     total = f"{cost['monthly_usd']:.2f} USD"

@@ -9,6 +9,7 @@ properties; here they are errors, so a typo in a config file cannot silently do 
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -93,7 +94,9 @@ def reconcile(
     by_name = {p.name: p for p in policies}
     for key in file_config:
         if key != ALL and key not in by_name:
-            problems.append(f"{key}: no such policy in the pack")
+            near = difflib.get_close_matches(key, [*by_name, ALL], n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            problems.append(f"{key}: no such policy in the pack{hint}")
     all_level = _level(ALL, file_config[ALL], problems) if ALL in file_config else None
 
     result: dict[str, PolicyConfig] = {}

@@ -34,6 +34,15 @@ def test_passing_stack_exits_0_with_the_documented_shape(capsys):
     assert data["deploy"]["path"][-1]["type"] == "aws:eks/addon:Addon"
 
 
+def test_the_report_names_who_gets_cluster_admin(capsys):
+    """Who can run kubectl after `pulumi up`, from the access policy associations registered."""
+    admins = '["arn:aws:iam::111122223333:role/platform-admins"]'
+    _, data = run_json(capsys, "--stack", "dev", "--config", f"cluster.adminPrincipalArns={admins}")
+    assert data["cluster_admins"] == ["arn:aws:iam::111122223333:role/platform-admins"]
+    assert main(["--stack", "dev"]) == 0  # dev names nobody: the settings' warning says so
+    assert "Cluster admins: nobody (see Warnings)" in capsys.readouterr().out
+
+
 def test_mandatory_violation_exits_1_and_names_the_resource(capsys):
     code, data = run_json(capsys, "--stack", "dev", "--config", PUBLIC)
     assert code == 1
@@ -124,7 +133,11 @@ def test_a_policy_config_typo_exits_2_with_one_message(capsys, tmp_path):
     bad.write_text('{"eks-endpoint-privat": "advisory"}')
     assert main(["--stack", "dev", "--policy-config", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "eks-endpoint-privat: no such policy in the pack" in err and "Traceback" not in err
+    assert (
+        "eks-endpoint-privat: no such policy in the pack (did you mean eks-endpoint-private?)"
+        in err
+    )
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("content", [None, "{not json"])
