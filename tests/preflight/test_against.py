@@ -329,13 +329,13 @@ def test_a_change_to_a_type_without_a_price_never_reads_as_a_saving():
     change is unknown (at us-east-1's prices it rises); a new stack's rise is a lower bound."""
     groups = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
     groups = groups["eks-platform:compute"]["nodeGroups"]
-    bigger = [{**groups[0], "instanceTypes": ["c7g.xlarge"]}, *groups[1:]]
+    bigger = [{**groups[0], "instanceTypes": ["c6g.xlarge"]}, *groups[1:]]
     before = program("dev").registrations
     after = program("dev", {"compute": {"nodeGroups": bigger}}).registrations
     cost = cost_change(before, after)
     assert cost["monthly_usd_after"] < cost["monthly_usd_before"]  # the unpriced nodes left out
     assert (cost["change"], cost["monthly_usd_change"]) == ("unknown", None)
-    assert cost["priced_on_one_side"] == ["Nodes eks-system (c7g.xlarge)"]
+    assert cost["priced_on_one_side"] == ["Nodes eks-system (c6g.xlarge)"]
     assert (
         cost["reference"]["region"] == "us-east-1" and cost["reference"]["monthly_usd_change"] > 0
     )

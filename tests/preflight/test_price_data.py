@@ -47,16 +47,43 @@ def test_eu_west_1_prices_match_the_price_list():
     # NAT gateway: the AWS Price List AmazonEC2/20260925174521/eu-west-1 row
     # EU-NatGateway-Hours, 0.048 USD/Hrs (as quoted in a public capture, README-amazonec2-capture).
     assert book.usd["nat_gateway_hour"] == 0.048
-    # No source read on 2026-12-06 confirmed these: kept, and marked unconfirmed in the data.
+    # gordonmurray/metabare.com @6a7d289 (Price List API, eu-west-1, 2026-07-29): "1 cluster at
+    # $0.10/hour", "gp3 at $0.088/GB-month", "interface VPC endpoints ($8.03/mo each per AZ)".
     assert book.usd["eks_cluster_hour"] == 0.1 and book.usd["ebs_gp3_gb_month"] == 0.088
+    assert round(book.usd["interface_endpoint_az_hour"] * 730, 2) == 8.03
+    # mamtha4u/SDLC backend/config/pricing_eu-west-1.json @45b7bae (AmazonCloudWatch eu-west-1,
+    # 2026-09-22): "$0.57 per GB custom log data ingested", "$0.10 per alarm metric month".
+    assert book.usd["cloudwatch_log_ingest_gb"] == 0.57
+    assert book.usd["cloudwatch_alarm_month"] == 0.1
+    # techpartner.news on AWS's announcement: US$0.005 an address-hour "in all AWS regions".
+    assert book.usd["public_ipv4_hour"] == 0.005
     provenance = load_data("prices.json")["regions"]["eu-west-1"]["provenance"]
-    assert "unconfirmed" in provenance["eks_cluster_hour"]
-    assert "unconfirmed" in provenance["ebs_gp3_gb_month"]
+    assert [r for r, p in provenance.items() if "unconfirmed" in p] == [
+        "cloudwatch_dashboard_month"  # no eu-west-1 source read on 2026-12-06
+    ]
+
+
+def test_eu_west_1_and_us_east_2_families_read_from_the_catalog():
+    # skypilot-org/skypilot-catalog catalogs/v7/aws/vms.csv @001367d, the Price column of each
+    # type's rows, written down on 2026-12-06 as (eu-west-1, us-east-2).
+    rows = {
+        "c6i.large": (0.0912, 0.085),
+        "c6i.4xlarge": (0.7296, 0.68),
+        "c7g.large": (0.0775, 0.0723),
+        "c7g.4xlarge": (0.6202, 0.5781),
+        "c7i.large": (0.09576, 0.08925),  # shipped unconfirmed in eu-west-1 as 0.0994
+        "c7i.2xlarge": (0.38304, 0.357),
+        "m6i.large": (0.107, 0.096),
+        "m6i.2xlarge": (0.428, 0.384),
+    }
+    for i, region in enumerate(("eu-west-1", "us-east-2")):
+        prices = price_book(region).ec2_usd_per_hour
+        assert {t: prices[t] for t in rows} == {t: pair[i] for t, pair in rows.items()}, region
 
 
 def test_eu_west_1_types_no_source_confirmed_price_nothing():
     book = price_book("eu-west-1")
-    assert not {"t3.large", "m6i.large", "c7i.large", "m7a.large"} & set(book.ec2_usd_per_hour)
+    assert not {"t3.large", "t3a.large", "m7a.large"} & set(book.ec2_usd_per_hour)
 
 
 def test_us_east_2_prices_and_the_rates_it_lacks():
