@@ -62,14 +62,15 @@ def pool_range(settings: NetworkSettings) -> str:
 
 def with_pool_range(
     settings: NetworkSettings,
-    recorded: str | None,
+    read_recorded: Callable[[], str | None] = recorded_range,
     ask_pool: Callable[[NetworkSettings], str] = pool_range,
 ) -> NetworkSettings:
     """`settings` planned in the recorded range, or in the pool's next one for a new stack; a
-    SettingsError when the plan does not fit it (a pod range overlapping it, say)."""
+    SettingsError when the plan does not fit it (a pod range overlapping it, say). The record is
+    read only with a pool: other stacks register no read of their own output for it."""
     if not settings.from_pool:
         return settings
-    if recorded:
+    if recorded := read_recorded():
         return settings.planned(recorded)
     try:
         return settings.planned(ask_pool(settings))

@@ -58,7 +58,7 @@ from components.controllers.settings import (
     with_versions,
 )
 from components.monitoring.settings import MonitoringSettings
-from components.network.ipam import recorded_range, with_pool_range
+from components.network.ipam import with_pool_range
 from components.network.settings import NetworkSettings
 from components.nodes.settings import ComputeSettings
 
@@ -326,6 +326,4 @@ def read_settings() -> Settings:
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     # A range from an IPAM pool is known once the last deployment recorded it, or the pool says.
-    return dataclasses.replace(
-        settings, network=with_pool_range(settings.network, recorded_range())
-    )
+    return dataclasses.replace(settings, network=with_pool_range(settings.network))

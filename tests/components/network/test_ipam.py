@@ -9,9 +9,11 @@ import json
 import pytest
 
 from components.base.config import SettingsError
-from components.network.ipam import recorded_range, with_pool_range
+from components.network.ipam import REFERENCE, recorded_range, with_pool_range
 from components.stack.settings import load_settings
 from preflight.offline.landing_zone import IPAM_POOL
+from preflight.offline.recorder import RecordingMonitor
+from preflight.offline.runner import run_program
 from tests.programs import program
 
 POOL = {"vpcCidr": None, "ipamPoolId": IPAM_POOL, "ipamNetmaskLength": 16}
@@ -74,18 +76,25 @@ def test_the_pool_is_asked_only_when_nothing_is_recorded():
         asked.append(s.ipam_pool_id)
         return "10.130.0.0/16"
 
-    assert with_pool_range(settings, "10.131.0.0/16", pool).plan.azs[0].private == "10.131.0.0/19"
+    recorded = with_pool_range(settings, lambda: "10.131.0.0/16", pool)
+    assert recorded.plan.azs[0].private == "10.131.0.0/19"
     assert asked == []
-    assert with_pool_range(settings, None, pool).vpc_cidr == "10.130.0.0/16"
+    assert with_pool_range(settings, lambda: None, pool).vpc_cidr == "10.130.0.0/16"
     assert asked == [IPAM_POOL]
+
+
+def test_a_stack_without_a_pool_never_reads_the_record_for_a_range():
+    def unread():
+        raise AssertionError("read the record without a pool")
+
     literal = network(vpcCidr="10.10.0.0/16")
-    assert with_pool_range(literal, None, pool) is literal
+    assert with_pool_range(literal, unread) is literal
 
 
 def test_a_range_that_collides_with_the_pod_range_is_refused_before_any_resource():
     settings = network(ipamPoolId=IPAM_POOL, ipamNetmaskLength=16, podCidr="100.64.0.0/16")
     with pytest.raises(SettingsError, match=r"must not overlap the VPC range 100\.64\.0\.0/16"):
-        with_pool_range(settings, None, lambda s: "100.64.0.0/16")
+        with_pool_range(settings, lambda: None, lambda s: "100.64.0.0/16")
 
 
 def test_a_pool_that_cannot_give_a_range_is_a_settings_problem():
@@ -95,7 +104,7 @@ def test_a_pool_that_cannot_give_a_range_is_a_settings_problem():
         )
 
     with pytest.raises(SettingsError, match=r"no /16 range to give: InvalidIpamPoolId\.NotFound"):
-        with_pool_range(network(ipamPoolId=IPAM_POOL, ipamNetmaskLength=16), None, failing)
+        with_pool_range(network(ipamPoolId=IPAM_POOL, ipamNetmaskLength=16), lambda: None, failing)
 
 
 # ---------------------------------------------------------------------- the program
@@ -128,6 +137,29 @@ def test_a_deployed_stack_keeps_its_recorded_range_and_never_asks_again(first):
     again = program("dev", {"network": POOL}, deployed=deployed)
     assert again.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.131.0.0/16"
     assert PREVIEW not in {t for t, _ in again.invokes}
+
+
+def read_references(monkeypatch, stack: str, overrides: dict) -> list[str]:
+    """The logical names of the StackReferences a fresh run of `stack` reads."""
+    names: list[str] = []
+    read = RecordingMonitor.ReadResource
+
+    def recording(self, request):
+        names.append(request.name)
+        return read(self, request)
+
+    monkeypatch.setattr(RecordingMonitor, "ReadResource", recording)
+    run_program(stack, overrides)
+    return names
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_only_a_pool_stack_reads_its_own_record_for_the_range(monkeypatch, stack):
+    assert REFERENCE not in read_references(monkeypatch, stack, {})
+
+
+def test_a_pool_stack_reads_its_own_record_for_the_range(monkeypatch):
+    assert REFERENCE in read_references(monkeypatch, "dev", {"network": POOL})
 
 
 def test_an_unknown_pool_is_refused_with_the_pool_s_answer():
