@@ -43,6 +43,12 @@ RFC1918_RANGES = tuple(
 )
 SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # RFC 6598
 PRIVATE_RANGES = (*RFC1918_RANGES, SHARED_ADDRESS_SPACE)
+# AWS's restrictions inside one block (VPC range within, range refused; None: any VPC range),
+# from the table pod_cidr_problem names.
+SAME_BLOCK_RESTRICTIONS = (
+    (ipaddress.IPv4Network("10.0.0.0/15"), ipaddress.IPv4Network("10.0.0.0/16")),
+    (None, ipaddress.IPv4Network("172.31.0.0/16")),
+)
 # Keys that describe a network the stack builds: refused in `existing` mode, whose network is
 # someone else's (the AZs may be pinned in both: ./scripts/up writes them after a deploy).
 CREATE_ONLY = (
@@ -318,12 +324,12 @@ def _vpc_cidr_ok(cidr: str, check: Check) -> bool:
 
 def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
     """Why `pod_cidr` cannot be the pod range of a VPC of range `vpc_cidr` (None: it can).
-    AWS lets a VPC of an RFC 1918 range add ranges of the same RFC 1918 block or from outside
-    RFC 1918 (100.64/10), never another RFC 1918 block; a VPC outside RFC 1918 adds no RFC 1918
-    range ("IPv4 CIDR block association restrictions", VPC user guide, vpc-cidr-blocks.html;
-    read 2026-12-06 through a stored third-party encoding of that table, whose AWS copy stopped
-    before it). Its finer rules inside one block (no 10.0.0.0/16 beside a 10.0.0.0/15, none of
-    172.31.0.0/16) are left to AWS: a pod range from 100.64/10, the usual one, never meets them."""
+    AWS's "IPv4 CIDR block association restrictions" (VPC user guide, vpc-cidr-blocks.html, read
+    2026-12-06 through a stored copy of that page, code-index id 62615846302): a VPC of an RFC
+    1918 range adds ranges of the same block or from 100.64/10, never another RFC 1918 block nor
+    198.19.0.0/16; a VPC outside RFC 1918 adds no RFC 1918 range; and inside one block, no range
+    from 10.0.0.0/16 beside one from 10.0.0.0/15, none from 172.31.0.0/16. AWS also permits
+    publicly routable ranges, which this baseline does not take for pods."""
     try:
         pods = ipaddress.IPv4Network(pod_cidr)
     except ValueError:
@@ -337,7 +343,14 @@ def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
     if not (pods.subnet_of(SHARED_ADDRESS_SPACE) or same_block):
         home = next((str(r) for r in RFC1918_RANGES if vpc.subnet_of(r)), None)
         also = f" or {home} (the VPC range's block)" if home else ""
-        return f"must be inside 100.64.0.0/10{also}: AWS refuses other RFC 1918 blocks"
+        return (
+            f"must be inside 100.64.0.0/10{also}: AWS refuses another RFC 1918 block and "
+            "198.19.0.0/16 (publicly routable ranges are not taken for pods here)"
+        )
+    for vpc_within, refused in SAME_BLOCK_RESTRICTIONS:
+        if (vpc_within is None or vpc.subnet_of(vpc_within)) and pods.overlaps(refused):
+            beside = f" beside a VPC range from {vpc_within}" if vpc_within else ""
+            return f"must not overlap {refused}{beside}: AWS refuses that association"
     return None
 
 

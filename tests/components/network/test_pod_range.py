@@ -78,7 +78,15 @@ def test_pod_subnets_that_do_not_fit_are_refused(cidr, prefix, fragment):
     [
         ("10.10.0.0/16", "10.10.128.0/17", "must not overlap the VPC range 10.10.0.0/16"),
         ("10.10.0.0/16", "172.20.0.0/16", "inside 100.64.0.0/10 or 10.0.0.0/8"),
-        ("10.10.0.0/16", "192.168.0.0/16", "AWS refuses other RFC 1918 blocks"),
+        ("10.10.0.0/16", "192.168.0.0/16", "AWS refuses another RFC 1918 block"),
+        ("10.10.0.0/16", "198.19.0.0/16", "AWS refuses another RFC 1918 block and 198.19.0.0/16"),
+        # vpc-cidr-blocks.html, "IPv4 CIDR block association restrictions", read 2026-12-06:
+        # "If any of the CIDR blocks associated with the VPC are from the 10.0.0.0/15 range
+        # ..., you cannot add a CIDR block from the 10.0.0.0/16 range"
+        ("10.1.0.0/16", "10.0.0.0/16", "must not overlap 10.0.0.0/16 beside a VPC range from"),
+        ("10.1.128.0/17", "10.0.0.0/18", "must not overlap 10.0.0.0/16"),
+        # ... restricted for a 172.16.0.0/12 VPC: "CIDR blocks from the 172.31.0.0/16 range"
+        ("172.20.0.0/16", "172.31.0.0/16", "must not overlap 172.31.0.0/16: AWS refuses"),
         ("100.64.0.0/16", "10.20.0.0/16", "must be inside 100.64.0.0/10:"),
         ("10.10.0.0/16", "100.64.0.0/21", "between /16 and /20"),
         ("10.10.0.0/16", "100.64.0.1/16", "no host bits"),
@@ -89,9 +97,19 @@ def test_a_pod_range_aws_would_refuse_is_named_with_the_rule(vpc, pods, fragment
     assert message.startswith(f'eks-platform:network.podCidr = "{pods}"') and fragment in message
 
 
-@pytest.mark.parametrize("pods", ["100.64.0.0/16", "100.100.0.0/18", "10.200.0.0/16"])
-def test_the_shared_address_space_or_the_vpc_s_own_block_is_accepted(pods):
-    found = settings({"vpcCidr": "10.10.0.0/16", "podCidr": pods}).network.plan
+@pytest.mark.parametrize(
+    ("vpc", "pods"),
+    [
+        ("10.10.0.0/16", "100.64.0.0/16"),
+        ("10.10.0.0/16", "100.100.0.0/18"),
+        ("10.10.0.0/16", "10.200.0.0/16"),
+        ("10.10.0.0/16", "10.0.0.0/16"),  # 10.10/16 is not from 10.0.0.0/15
+        ("10.1.0.0/16", "10.2.0.0/16"),
+        ("172.20.0.0/16", "172.21.0.0/16"),
+    ],
+)
+def test_the_shared_address_space_or_the_vpc_s_own_block_is_accepted(vpc, pods):
+    found = settings({"vpcCidr": vpc, "podCidr": pods}).network.plan
     assert found.pod_cidr == pods and all(az.pod for az in found.azs)
 
 
