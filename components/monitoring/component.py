@@ -167,7 +167,7 @@ class Monitoring(PlatformComponent):
             tags=self._tags(f"{cluster}-pod-addresses"),
             opts=self._child(),
         )
-        aws.lambda_.Permission(
+        invoked = aws.lambda_.Permission(
             self.child_name("pod-addresses"),
             statement_id="ScheduledByEventBridge",
             action="lambda:InvokeFunction",
@@ -176,11 +176,20 @@ class Monitoring(PlatformComponent):
             source_arn=schedule.arn,
             opts=self._child(),
         )
-        aws.cloudwatch.EventTarget(
+        target = aws.cloudwatch.EventTarget(
             self.child_name("pod-addresses"),
             rule=schedule.name,
             target_id="pod-addresses",
             arn=function.arn,
+            opts=self._child(),
+        )
+        # One run at deploy, so that each alarm starts with a count: with missing data breaching,
+        # an alarm made before its first datapoint goes to ALARM and pages (CloudWatch user
+        # guide, alarms-and-missing-data). A failing run fails the update, where it is seen.
+        first_count = aws.lambda_.Invocation(
+            self.child_name("pod-addresses"),
+            function_name=function.name,
+            input="{}",
             opts=self._child(),
         )
         plan = network.settings.plan
@@ -206,7 +215,7 @@ class Monitoring(PlatformComponent):
                 alarm_actions=[topic.arn],
                 ok_actions=[topic.arn],
                 tags=self._tags(f"{cluster}-pod-addresses-{zone}"),
-                opts=self._child(depends_on=[schedule]),
+                opts=self._child(depends_on=[schedule, target, invoked, first_count]),
             )
             for zone, az, subnet_id in zip(
                 network.availability_zones, plan.azs, network.pod_subnet_ids, strict=True

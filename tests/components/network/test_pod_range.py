@@ -323,6 +323,20 @@ def test_the_function_runs_every_five_minutes_on_the_pod_subnets(pods):
     assert permission.inputs["sourceArn"] == rule.outputs["arn"]
 
 
+def test_each_alarm_is_made_after_the_function_ran_once_and_is_scheduled(pods):
+    # Missing data counts as breaching: an alarm made before the first count would page.
+    function = pods.one("aws:lambda/function:Function")
+    [run] = pods.of_type("aws:lambda/invocation:Invocation")
+    assert run.inputs["functionName"] == function.outputs["name"]
+    assert json.loads(run.inputs["input"]) == {}
+    target = named(pods, "aws:cloudwatch/eventTarget:EventTarget", "monitoring-pod-addresses")
+    permission = pods.one("aws:lambda/permission:Permission")
+    for alarm in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if alarm.name.startswith("monitoring-pod-addresses-"):
+            assert all(pods.waits_for(alarm, r) for r in (run, target, permission))
+            assert pods.waits_for(run, function)
+
+
 def test_the_function_logs_to_its_encrypted_group_and_publishes_in_one_namespace(pods):
     function = pods.one("aws:lambda/function:Function")
     group = named(pods, "aws:cloudwatch/logGroup:LogGroup", "monitoring-pod-addresses")
