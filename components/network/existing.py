@@ -35,8 +35,9 @@ class Subnet:
     zone: str
     zone_id: str
     free: int  # availableIpAddressCount
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)  # as this account sees them
     maps_public_ips: bool = False
+    owner: str = ""  # the owning account: another one's tags are invisible here
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Seen:
     interface_endpoints: tuple[str, ...]  # services with an interface endpoint in the VPC
     route_tables: Mapping[str, str] = field(default_factory=dict)  # node subnet -> table id
     missing: Mapping[str, str] = field(default_factory=dict)
+    account: str = ""  # the deploying account
+
+    def own(self, subnets: Sequence[Subnet]) -> list[Subnet]:
+        """The subnets this account owns: the stack tags the others itself (Network)."""
+        return [s for s in subnets if s.owner == self.account]
 
 
 @dataclass
@@ -110,7 +116,8 @@ def judge(settings: NetworkSettings, seen: Seen, unsupported_zone_ids: Sequence[
                 found[key].append(subnet)
     _control_plane(found["controlPlaneSubnetIds"], unsupported_zone_ids, fail)
     verdict.zones = _nodes(settings, found["nodeSubnetIds"], fail, verdict)
-    _tags(found["publicSubnetIds"], "public", "publicSubnetIds", fail)
+    _tags(seen.own(found["nodeSubnetIds"]), "private", "nodeSubnetIds", fail)
+    _tags(seen.own(found["publicSubnetIds"]), "public", "publicSubnetIds", fail)
     for subnet in found["nodeSubnetIds"]:
         _routes(settings, seen, subnet, fail)
     return verdict
@@ -153,7 +160,6 @@ def _nodes(settings: NetworkSettings, subnets: list[Subnet], fail, verdict: Verd
             list(settings.availability_zones),
             f"the AZs of the node subnets, {list(zones)}",
         )
-    _tags(subnets, "private", key, fail)
     per_zone = math.ceil(settings.nodes_at_most / len(zones)) if zones else 0
     for zone in zones:
         free = sum(s.free for s in subnets if s.zone == zone)
@@ -207,7 +213,7 @@ def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None
         )
 
 
-def look(settings: NetworkSettings, region: str) -> Seen:
+def look(settings: NetworkSettings, region: str, account: str) -> Seen:
     """Everything `judge` reads, through read-only lookups (DescribeVpcs, DescribeSubnets,
     DescribeRouteTables, DescribeVpcEndpoints); a lookup that fails is kept as why."""
     missing: dict[str, str] = {}
@@ -224,6 +230,7 @@ def look(settings: NetworkSettings, region: str) -> Seen:
                 answer.available_ip_address_count,
                 dict(answer.tags or {}),
                 bool(answer.map_public_ip_on_launch),
+                answer.owner_id,
             )
     routes: dict[str, tuple[Route, ...]] = {}
     tables: dict[str, str] = {}
@@ -237,7 +244,7 @@ def look(settings: NetworkSettings, region: str) -> Seen:
         "enable_dns_support": vpc.enable_dns_support,
         "enable_dns_hostnames": vpc.enable_dns_hostnames,
     }
-    seen = Seen(facts, subnets, routes, {}, (), tables, missing)
+    seen = Seen(facts, subnets, routes, {}, (), tables, missing, account)
     if vpc is None or all(egress(r) for r in routes.values()):
         return seen
     return Seen(
@@ -252,6 +259,7 @@ def look(settings: NetworkSettings, region: str) -> Seen:
         ),
         tables,
         missing,
+        account,
     )
 
 

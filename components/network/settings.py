@@ -187,14 +187,16 @@ class NetworkSettings:
         Strings(),
         default=(),
         doc="`existing` mode: private subnets for nodes and pods, tagged "
-        "`kubernetes.io/role/internal-elb`; their AZs are the stack's.",
+        "`kubernetes.io/role/internal-elb` (by the stack when another account owns the VPC); "
+        "their AZs are the stack's.",
     )
     public_subnet_ids: tuple[str, ...] = setting(
         "publicSubnetIds",
         Strings(),
         default=(),
         doc="`existing` mode: public subnets for internet-facing load balancers, tagged "
-        "`kubernetes.io/role/elb` (none: no internet-facing load balancers).",
+        "`kubernetes.io/role/elb` (by the stack when another account owns the VPC; none: no "
+        "internet-facing load balancers).",
     )
     plan: SubnetPlan | None = None  # derived: where each AZ's subnets go (none in existing mode)
     nodes_at_most: int = 0  # derived by the stack: the node groups' maximum plus an update's surge

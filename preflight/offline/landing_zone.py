@@ -5,9 +5,10 @@ reads them (getVpc, getSubnet, getRouteTable, getVpcEndpoint, getIpamPreviewNext
 honoured, and a failure, as the provider reports it, for what does not exist.
 
 In each of the region's first three AZs (by name) the shared VPC has a node subnet (/19, tagged
-for internal load balancers, default route to a transit gateway), a control-plane subnet (/28)
-and a public subnet (/24, tagged for internet-facing load balancers, default route to the
-internet gateway); in the first AZ also an isolated node subnet (no default route, reaching AWS
+by its owner for internal load balancers, default route to a transit gateway), a control-plane
+subnet (/28) and a public subnet (/24, tagged by its owner for internet-facing load balancers,
+default route to the internet gateway); the deploying account, a participant, sees none of the
+owner's tags (`as_seen`); in the first AZ also an isolated node subnet (no default route, reaching AWS
 through the VPC's interface endpoints and its S3 gateway endpoint), an untagged node subnet, and
 a nearly full control-plane subnet. The second VPC has a node and a control-plane subnet in each
 of the first two AZs. Subnet ids are `subnet-` and 17 hex digits of the region and
@@ -263,7 +264,7 @@ def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
         return _no_match("EC2 VPC")
     vpc_id = args["id"]
     cidr, main, name = vpcs[vpc_id]
-    return {
+    vpc = {
         "id": vpc_id,
         "arn": f"arn:aws:ec2:{cloud.region}:{NETWORK_ACCOUNT}:vpc/{vpc_id}",
         "cidrBlock": cidr,
@@ -285,17 +286,26 @@ def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
         "ipv6CidrBlockAssociations": [],
         "mainRouteTableId": f"rtb-{_hex(f'{cloud.region}:{main}')}",
         "ownerId": NETWORK_ACCOUNT,
-        "region": cloud.region,
         "state": "available",
         "tags": {"Name": name},
     }
+    return as_seen(cloud, vpc)
+
+
+def as_seen(cloud: Cloud, resource: dict[str, Any]) -> dict[str, Any]:
+    """`resource` as the calling account sees it: a participant sees none of the owner's tags
+    ("VPC tags and tags for the resources within the shared VPC are not shared with the
+    participants", VPC user guide, vpc-sharing.md, awsdocs/amazon-vpc-user-guide 06e98d97,
+    read 2026-12-06)."""
+    owned = resource["ownerId"] == cloud.account_id
+    return {**resource, "tags": resource["tags"] if owned else {}, "region": cloud.region}
 
 
 def get_subnet(cloud: Cloud, args: dict[str, Any]) -> Any:
     if _filters(args) or not args.get("id"):
         raise NotImplementedError("the mocked cloud finds landing-zone subnets by id only")
     found = subnets(cloud).get(args["id"])
-    return {**found, "region": cloud.region} if found else _no_match("EC2 Subnet")
+    return as_seen(cloud, found) if found else _no_match("EC2 Subnet")
 
 
 def get_route_table(cloud: Cloud, args: dict[str, Any]) -> Any:
@@ -319,7 +329,7 @@ def get_route_table(cloud: Cloud, args: dict[str, Any]) -> Any:
     found = [t for t in route_tables(cloud) if matches(t)]
     if len(found) != 1:
         return {}, [("subnetId", "query returned no results. Please change your search criteria")]
-    return {**found[0], "region": cloud.region, "subnetId": args.get("subnetId") or ""}
+    return {**as_seen(cloud, found[0]), "subnetId": args.get("subnetId") or ""}
 
 
 def get_vpc_endpoint(cloud: Cloud, args: dict[str, Any]) -> Any:
