@@ -326,4 +326,4 @@ def read_settings() -> Settings:
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     # A range from an IPAM pool is known once the last deployment recorded it, or the pool says.
-    return dataclasses.replace(settings, network=with_pool_range(settings.network))
+    return dataclasses.replace(settings, network=with_pool_range(settings.network, settings.stack))

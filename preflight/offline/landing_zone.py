@@ -44,6 +44,11 @@ IPAM_POOLS = {
 }
 
 
+# VPCs of the deploying account itself that a stack's first update created before it failed
+# (id -> range, tags): none in the mocked account; a test adds one.
+LEFT_BEHIND: dict[str, tuple[str, dict[str, str]]] = {}
+
+
 class Cloud(Protocol):
     region: str
     account_id: str
@@ -251,22 +256,49 @@ def _no_match(what: str) -> tuple[dict, list]:
     return {}, [("id", f"no matching {what} found")]
 
 
+def _vpcs(cloud: Cloud) -> dict[str, tuple[str, str, dict[str, str], str]]:
+    """id -> (range, the name of its main route table, its tags, its owner)."""
+    ids = _ids(cloud.region)
+    return {
+        ids["vpc"]: (VPC_CIDR, "main", {"Name": "landing-zone-shared"}, NETWORK_ACCOUNT),
+        ids["other"]: (
+            OTHER_VPC_CIDR,
+            "other-main",
+            {"Name": "landing-zone-other"},
+            NETWORK_ACCOUNT,
+        ),
+        **{
+            vpc_id: (cidr, f"{vpc_id}-main", tags, cloud.account_id)
+            for vpc_id, (cidr, tags) in LEFT_BEHIND.items()
+        },
+    }
+
+
+def get_vpcs(cloud: Cloud, args: dict[str, Any]) -> Any:
+    """The ids of the VPCs whose tags, as this account sees them, match `tags` (DescribeVpcs
+    with tag filters; none found is an empty list, terraform-provider-aws vpc_vpcs_data_source)."""
+    if _filters(args):
+        raise NotImplementedError("the mocked cloud finds VPCs by tags only")
+    wanted = args.get("tags") or {}
+    found = [
+        vpc_id
+        for vpc_id in _vpcs(cloud)
+        if wanted.items() <= get_vpc(cloud, {"id": vpc_id})["tags"].items()
+    ]
+    return {"id": cloud.region, "ids": found, "tags": wanted, "region": cloud.region}
+
+
 def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
     if _filters(args) or args.get("tags") or args.get("cidrBlock"):
         raise NotImplementedError("the mocked cloud finds landing-zone VPCs by id only")
-    ids = _ids(cloud.region)
-    # id -> (range, the name of its main route table, its Name tag)
-    vpcs = {
-        ids["vpc"]: (VPC_CIDR, "main", "landing-zone-shared"),
-        ids["other"]: (OTHER_VPC_CIDR, "other-main", "landing-zone-other"),
-    }
+    vpcs = _vpcs(cloud)
     if args.get("id") not in vpcs:
         return _no_match("EC2 VPC")
     vpc_id = args["id"]
-    cidr, main, name = vpcs[vpc_id]
+    cidr, main, tags, owner = vpcs[vpc_id]
     vpc = {
         "id": vpc_id,
-        "arn": f"arn:aws:ec2:{cloud.region}:{NETWORK_ACCOUNT}:vpc/{vpc_id}",
+        "arn": f"arn:aws:ec2:{cloud.region}:{owner}:vpc/{vpc_id}",
         "cidrBlock": cidr,
         "cidrBlockAssociations": [
             {
@@ -285,9 +317,9 @@ def get_vpc(cloud: Cloud, args: dict[str, Any]) -> Any:
         "ipv6CidrBlock": "",
         "ipv6CidrBlockAssociations": [],
         "mainRouteTableId": f"rtb-{_hex(f'{cloud.region}:{main}')}",
-        "ownerId": NETWORK_ACCOUNT,
+        "ownerId": owner,
         "state": "available",
-        "tags": {"Name": name},
+        "tags": tags,
     }
     return as_seen(cloud, vpc)
 
@@ -375,6 +407,7 @@ def preview_next_cidr(cloud: Cloud, args: dict[str, Any]) -> Any:
 
 INVOKES = {
     "aws:ec2/getVpc:getVpc": get_vpc,
+    "aws:ec2/getVpcs:getVpcs": get_vpcs,
     "aws:ec2/getSubnet:getSubnet": get_subnet,
     "aws:ec2/getRouteTable:getRouteTable": get_route_table,
     "aws:ec2/getVpcEndpoint:getVpcEndpoint": get_vpc_endpoint,
