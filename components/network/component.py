@@ -160,15 +160,25 @@ class Network(PlatformComponent):
             )
             for i, az in enumerate(plan.azs)
         ]
-        intra = [subnet("intra", i, az.intra, {}) for i, az in enumerate(plan.azs)]
-        pods: list[aws.ec2.Subnet] = []
-        if plan.pod_cidr:
-            pod_range = aws.ec2.VpcIpv4CidrBlockAssociation(
+        pod_range = (
+            aws.ec2.VpcIpv4CidrBlockAssociation(
                 self.child_name("pod-cidr"),
                 vpc_id=vpc.id,
                 cidr_block=plan.pod_cidr,
                 opts=self._child(),
             )
+            if plan.pod_cidr
+            else None
+        )
+        # The cluster (in the intra subnets) is made after the pod range: the control plane
+        # recognises a range associated later only after a reconciliation of up to an hour (EKS
+        # user guide, network-reqs; docs/network.md).
+        intra = [
+            subnet("intra", i, az.intra, {}, depends_on=[pod_range] if pod_range else None)
+            for i, az in enumerate(plan.azs)
+        ]
+        pods: list[aws.ec2.Subnet] = []
+        if pod_range:
             # No load balancer or Karpenter tags: pods' ENIs only, never nodes or load balancers.
             pods = [
                 subnet("pod", i, az.pod, {CNI_SUBNET_TAG: "1"}, depends_on=[pod_range])

@@ -22,7 +22,7 @@ from components.base.config import PROJECT, SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
 from components.cluster.versions import minor, refuse_for_new_stack, utc_today
 from components.stack.record import OUTPUT, Deployment, node_role_label
-from components.stack.rules import refusals
+from components.stack.rules import pod_range_notes, refusals
 from components.stack.settings import Settings
 from components.stack.upgrade import plan_versions
 
@@ -127,7 +127,7 @@ def guarded_deployment(
         settings, previous
     ):
         raise RefusedChanges(found)
-    for note in plan.notes:
+    for note in [*plan.notes, *(pod_range_notes(previous, deployment) if previous else [])]:
         pulumi.log.warn(note)
     return deployment
 

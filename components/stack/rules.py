@@ -171,6 +171,23 @@ def _pod_cidr(previous: Deployment, current: Deployment) -> list[str]:
     ]
 
 
+def pod_range_notes(previous: Deployment, current: Deployment) -> list[str]:
+    """What to do after adding a pod range to a running cluster: "it can take a cluster up to
+    one hour for a CIDR block that you associated with a VPC to be recognized", and until then
+    the kubelet API (logs, exec, port-forward) and webhook backends fail for pods there (EKS user
+    guide, network-reqs.adoc, awsdocs/amazon-eks-user-guide 101184ec, read 2026-12-06)."""
+    if previous.pod_cidr or not current.pod_cidr:
+        return []
+    return [
+        f"network.podCidr {current.pod_cidr} added to a running cluster: the control plane "
+        "recognises it only after a reconciliation of up to one hour (EKS network "
+        "requirements); pods that start on new network interfaces take addresses there at once, "
+        "and until then `kubectl logs/exec/port-forward` and webhooks fail for them. Add the "
+        "range in a quiet window and roll no nodes and restart no webhook pods (Load Balancer "
+        "Controller, Karpenter, metrics-server) for an hour (docs/day2.md)"
+    ]
+
+
 def _vpc_cidr(previous: Deployment, current: Deployment) -> list[str]:
     # `cidr_block` forces a new aws_vpc (internal/service/ec2/vpc_.go); a cluster's VPC cannot
     # change ("You can't change which VPC you want to use after cluster creation", EKS user

@@ -204,6 +204,13 @@ def test_nodes_wait_for_the_pod_subnets_routes(pods):
             assert pods.waits_for(group, association)
 
 
+def test_the_cluster_is_made_after_the_pod_range_is_associated(pods):
+    # A range associated after the cluster is recognised only after up to an hour (EKS user
+    # guide, network-reqs.adoc 101184ec, read 2026-12-06): on day 1 the cluster comes after it.
+    [association] = pods.of_type("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation")
+    assert pods.waits_for(pods.one("aws:eks/cluster:Cluster"), association)
+
+
 def test_node_groups_stay_in_the_private_subnets(pods):
     group = pods.one("aws:eks/nodeGroup:NodeGroup")
     assert group.inputs["subnetIds"] == [s.id for s in tier(pods, "private")]

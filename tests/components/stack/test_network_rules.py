@@ -13,8 +13,9 @@ import datetime as dt
 import pytest
 
 from components.stack.record import Deployment
-from components.stack.rules import refusals
+from components.stack.rules import pod_range_notes, refusals
 from components.stack.settings import DISRUPTIVE_CHANGES, load_settings
+from tests.programs import program
 
 TODAY = dt.date(2026, 12, 6)
 BASE = Deployment(
@@ -39,6 +40,29 @@ def refused(before: Deployment, after: Deployment) -> list[str]:
 
 def test_a_first_pod_range_is_an_update():
     assert refused(BASE, PODS) == []
+
+
+def test_a_pod_range_added_to_a_running_cluster_says_to_wait_an_hour():
+    # network-reqs.adoc (awsdocs/amazon-eks-user-guide 101184ec, read 2026-12-06): "it can take a
+    # cluster up to one hour for a CIDR block that you associated with a VPC to be recognized".
+    [note] = pod_range_notes(BASE, PODS)
+    assert "up to one hour" in note and "webhook" in note and "kubectl logs/exec" in note
+    assert pod_range_notes(PODS, PODS) == [] and pod_range_notes(BASE, BASE) == []
+
+
+def test_the_guard_warns_when_a_pod_range_is_added():
+    run = program(
+        "dev",
+        {"network": {"podCidr": "100.64.0.0/16"}},
+        deployed=program("dev").outputs["deployment"],
+    )
+    assert any(
+        "network.podCidr 100.64.0.0/16 added to a running cluster" in w for w in run.warnings
+    )
+    assert not any(
+        "added to a running cluster" in w
+        for w in program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).warnings
+    )
 
 
 @pytest.mark.parametrize("after", ["100.65.0.0/16", ""])
