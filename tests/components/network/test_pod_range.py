@@ -138,6 +138,9 @@ def test_auto_mode_takes_no_pod_range():
             {"configurationValues": {"env": {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true"}}},
             "custom networking, which takes precedence",
         ),
+        # CHANGELOG v1.22.1: security groups tagged kubernetes.io/role/cni=1 go on ENIs in
+        # discovered subnets; v1.22.2: "Reverting Security Group Discovery feature".
+        ({"version": "v1.22.1-eksbuild.1"}, "not with vpc-cni v1.22.1-eksbuild.1"),
     ],
 )
 def test_a_vpc_cni_that_would_not_use_the_pod_subnets_is_refused(override, fragment):
