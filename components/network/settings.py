@@ -276,6 +276,18 @@ class NetworkSettings:
             except SubnetPlanError as error:
                 text = f"pod subnets do not fit: {error}"
                 return _refused(self, check, "podCidr", self.pod_cidr, text)
+            pods, private = (
+                ipaddress.IPv4Network(c) for c in (plan.azs[0].pod, plan.azs[0].private)
+            )
+            if check and pods.num_addresses <= private.num_addresses:
+                # amazon-vpc-cni-k8s pkg/awsutils/awsutils.go (b5218838, l.1250, read
+                # 2026-12-06): candidate subnets sorted by AvailableIpAddressCount, most first.
+                check.warn(
+                    f"network.podSubnetPrefix: the pod subnets (/{pods.prefixlen}) are no larger "
+                    f"than the private ones (/{private.prefixlen}): the VPC CNI puts each new "
+                    "network interface in the subnet with the most free addresses, so pods take "
+                    "private-subnet addresses until the two are level"
+                )
         return dataclasses.replace(self, vpc_cidr=vpc_cidr, plan=plan)
 
     def _checked_pool(self, check: Check) -> NetworkSettings:

@@ -113,6 +113,15 @@ def test_the_shared_address_space_or_the_vpc_s_own_block_is_accepted(vpc, pods):
     assert found.pod_cidr == pods and all(az.pod for az in found.azs)
 
 
+def test_pod_subnets_no_larger_than_the_private_ones_are_warned():
+    # The CNI takes the subnet with the most free addresses (awsutils.go b5218838, l.1250).
+    small = load_settings(
+        {"owner": "platform-team", "network": {**POD["network"], "podSubnetPrefix": 19}}, "dev"
+    )
+    assert any("no larger than the private ones (/19)" in w for w in small.warnings)
+    assert not any("no larger" in w for w in settings(POD["network"]).warnings)
+
+
 def test_no_pod_range_plans_no_pod_subnets():
     found = settings({}).network.plan
     assert found.pod_prefix is None and all(az.pod == "" for az in found.azs)
