@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ CONTROL_PLANE = REQUIREMENTS["controlPlaneSubnets"]
 LOAD_BALANCER_TAGS = REQUIREMENTS["loadBalancerTags"]
 EGRESS_TARGETS = tuple(REQUIREMENTS["privateSubnetsWithoutNat"]["egressTargets"])
 DEFAULT_ROUTE = "0.0.0.0/0"
+# A Region's own AZ names: the region and one letter (eu-west-1a); Local Zones
+# (us-east-1-bos-1a) and Wavelength Zones (us-east-1-wl1-bos-wlz-1) have longer names.
+REGULAR_ZONE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 SUBNET_KEYS = ("controlPlaneSubnetIds", "nodeSubnetIds", "publicSubnetIds")
 
 
@@ -38,6 +42,7 @@ class Subnet:
     tags: Mapping[str, str] = field(default_factory=dict)  # as this account sees them
     maps_public_ips: bool = False
     owner: str = ""  # the owning account: another one's tags are invisible here
+    outpost: str = ""  # the Outpost's ARN, for a subnet on an Outpost
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def judge(settings: NetworkSettings, seen: Seen, unsupported_zone_ids: Sequence[
     _tags(seen.own(found["nodeSubnetIds"]), "private", "nodeSubnetIds", fail)
     _tags(seen.own(found["publicSubnetIds"]), "public", "publicSubnetIds", fail)
     for subnet in found["nodeSubnetIds"]:
-        _routes(settings, seen, subnet, fail)
+        _routes(settings, seen, subnet, fail, verdict)
     return verdict
 
 
@@ -142,6 +147,14 @@ def _control_plane(subnets: list[Subnet], unsupported: Sequence[str], fail) -> N
             )
         if s.zone_id in unsupported:
             fail(key, s.id, f"in {s.zone} ({s.zone_id}), where EKS places no control plane")
+        if s.outpost or not REGULAR_ZONE.match(s.zone):
+            where = f"on an Outpost ({s.outpost})" if s.outpost else f"in {s.zone}"
+            fail(
+                key,
+                s.id,
+                f"{where}, not a Region's AZ: EKS's subnets \"can't reside in AWS Outposts or AWS "
+                'Wavelength" (EKS network requirements), nor in a Local Zone',
+            )
 
 
 def _nodes(settings: NetworkSettings, subnets: list[Subnet], fail, verdict: Verdict):
@@ -188,7 +201,7 @@ def _tags(subnets: list[Subnet], kind: str, key: str, fail) -> None:
             )
 
 
-def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None:
+def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail, verdict: Verdict) -> None:
     key = "nodeSubnetIds"
     routes = seen.routes.get(subnet.id)
     if routes is None:
@@ -198,6 +211,13 @@ def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None
         fail(key, subnet.id, "routes to an internet gateway: node subnets must be private")
         return
     if egress(routes):
+        return
+    if any(r.destination == DEFAULT_ROUTE and r.target_id.startswith("vgw-") for r in routes):
+        verdict.warnings.append(
+            f"network.nodeSubnetIds: {subnet.id} sends its default route to a virtual private "
+            "gateway (on-premises egress): nodes pull images and reach EKS and STS only if that "
+            "network carries them on (not checked)"
+        )
         return
     table = seen.route_tables.get(subnet.id, "")
     lacking = [s for s in settings.interface_endpoint_services if s not in seen.interface_endpoints]
@@ -231,6 +251,7 @@ def look(settings: NetworkSettings, region: str, account: str) -> Seen:
                 dict(answer.tags or {}),
                 bool(answer.map_public_ip_on_launch),
                 answer.owner_id,
+                answer.outpost_arn or "",
             )
     routes: dict[str, tuple[Route, ...]] = {}
     tables: dict[str, str] = {}

@@ -199,7 +199,7 @@ class NetworkSettings:
         "internet-facing load balancers).",
     )
     plan: SubnetPlan | None = None  # derived: where each AZ's subnets go (none in existing mode)
-    nodes_at_most: int = 0  # derived by the stack: the node groups' maximum plus an update's surge
+    nodes_at_most: int = 0  # derived by the stack: the node groups' maximum sizes (no update surge)
 
     @property
     def existing(self) -> bool:

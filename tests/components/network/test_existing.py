@@ -158,6 +158,33 @@ def test_the_control_plane_needs_two_azs_six_free_addresses_and_a_supported_az()
     assert any("where EKS places no control plane" in p for p in found)
 
 
+def test_control_plane_subnets_outside_a_region_s_azs_are_refused():
+    # network-reqs.adoc (101184ec, read 2026-12-06): "The subnets can't reside in AWS Outposts or
+    # AWS Wavelength".
+    _, seen = good()
+    subnets = {
+        **seen.subnets,
+        "c1": Subnet("c1", VPC, "eu-west-1-wl1-lon-wlz-1", "euw1-wl1-lon-wlz1", 11),
+        "c2": dataclasses.replace(seen.subnets["c2"], outpost="arn:aws:outposts:eu-west-1:1:x"),
+    }
+    found = verdict_of(subnets=subnets).problems
+    assert any('"c1": in eu-west-1-wl1-lon-wlz-1, not a Region\'s AZ' in p for p in found)
+    assert any('"c2": on an Outpost (arn:aws:outposts' in p for p in found)
+    local = {**seen.subnets, "c1": Subnet("c1", VPC, "us-east-1-bos-1a", "use1-bos1-az1", 11)}
+    assert any(
+        "us-east-1-bos-1a, not a Region's AZ" in p for p in verdict_of(subnets=local).problems
+    )
+    assert verdict_of().problems == []
+
+
+def test_a_default_route_to_a_virtual_private_gateway_is_a_warning_not_a_refusal():
+    vgw = (Route("0.0.0.0/0", "gatewayId", "vgw-0123456789abcdef0"),)
+    verdict = verdict_of(routes={"n1": vgw, "n2": OUT})
+    assert verdict.problems == []
+    [warning] = verdict.warnings
+    assert "n1 sends its default route to a virtual private gateway" in warning
+
+
 def test_node_subnets_must_span_az_count_and_match_pinned_azs():
     settings, _ = good()
     [message] = verdict_of(dataclasses.replace(settings, az_count=3)).problems
