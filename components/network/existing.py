@@ -24,6 +24,7 @@ CONTROL_PLANE = REQUIREMENTS["controlPlaneSubnets"]
 LOAD_BALANCER_TAGS = REQUIREMENTS["loadBalancerTags"]
 EGRESS_TARGETS = tuple(REQUIREMENTS["privateSubnetsWithoutNat"]["egressTargets"])
 DEFAULT_ROUTE = "0.0.0.0/0"
+SEVERAL = "several"  # more than one endpoint matched a lookup
 # A Region's own AZ names: the region and one letter (eu-west-1a); Local Zones
 # (us-east-1-bos-1a) and Wavelength Zones (us-east-1-wl1-bos-wlz-1) have longer names.
 REGULAR_ZONE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
@@ -64,6 +65,7 @@ class Seen:
     route_tables: Mapping[str, str] = field(default_factory=dict)  # node subnet -> table id
     missing: Mapping[str, str] = field(default_factory=dict)
     account: str = ""  # the deploying account
+    several: tuple[str, ...] = ()  # services with more than one endpoint of the kind looked up
 
     def own(self, subnets: Sequence[Subnet]) -> list[Subnet]:
         """The subnets this account owns: the stack tags the others itself (Network)."""
@@ -223,6 +225,11 @@ def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail, verdict
     lacking = [s for s in settings.interface_endpoint_services if s not in seen.interface_endpoints]
     if table not in seen.gateway_endpoint_tables.get("s3", ()):
         lacking.append("s3 (a gateway endpoint on its route table)")
+    if "s3" in seen.several and not lacking:
+        verdict.warnings.append(
+            f"network.nodeSubnetIds: {subnet.id}: the VPC has several S3 gateway endpoints; "
+            "check that one is on its route table"
+        )
     if lacking:
         fail(
             key,
@@ -268,11 +275,13 @@ def look(settings: NetworkSettings, region: str, account: str) -> Seen:
     seen = Seen(facts, subnets, routes, {}, (), tables, missing, account)
     if vpc is None or all(egress(r) for r in routes.values()):
         return seen
+    s3 = _endpoint(settings.vpc_id, region, "s3", "Gateway", "route_table_ids")
     return Seen(
         seen.vpc,
         subnets,
         routes,
-        {"s3": tuple(_endpoint(settings.vpc_id, region, "s3", "Gateway", "route_table_ids") or ())},
+        # Several S3 gateway endpoints (one per set of route tables): each table may have one.
+        {"s3": tuple(tables.values()) if s3 == SEVERAL else tuple(s3 or ())},
         tuple(
             s
             for s in settings.interface_endpoint_services
@@ -281,6 +290,7 @@ def look(settings: NetworkSettings, region: str, account: str) -> Seen:
         tables,
         missing,
         account,
+        several=("s3",) if s3 == SEVERAL else (),
     )
 
 
@@ -318,15 +328,21 @@ def _route(route) -> Route:
 
 
 def _endpoint(vpc_id: str, region: str, service: str, kind: str, where: str):
+    """The endpoint's `where` field; None when there is none; SEVERAL when more than one matches
+    (getVpcEndpoint answers one only: "multiple ... matched", terraform-provider-aws
+    SingularDataSourceFindError)."""
     kind_filter = aws.ec2.GetVpcEndpointFilterArgs(name="vpc-endpoint-type", values=[kind])
+    why: dict[str, str] = {}
     answer = _ask(
         lambda: aws.ec2.get_vpc_endpoint(
             vpc_id=vpc_id, service_name=f"com.amazonaws.{region}.{service}", filters=[kind_filter]
         ),
         service,
-        {},
+        why,
     )
-    return None if answer is None else getattr(answer, where)
+    if answer is None:
+        return SEVERAL if "multiple" in why.get(service, "") else None
+    return getattr(answer, where)
 
 
 def _snake(name: str) -> str:

@@ -4,7 +4,8 @@ there), a second VPC, and the organisation's IPAM pool. Answered as pulumi-aws 7
 reads them (getVpc, getSubnet, getRouteTable, getVpcEndpoint, getIpamPreviewNextCidr), filters
 honoured, and a failure, as the provider reports it, for what does not exist.
 
-In each of the region's first three AZs (by name) the shared VPC has a node subnet (/19, tagged
+The shared VPC has two S3 gateway endpoints (the isolated and the node route tables'). In each
+of the region's first three AZs (by name) the shared VPC has a node subnet (/19, tagged
 by its owner for internal load balancers, default route to a transit gateway), a control-plane
 subnet (/28) and a public subnet (/24, tagged by its owner for internet-facing load balancers,
 default route to the internet gateway); the deploying account, a participant, sees none of the
@@ -232,14 +233,16 @@ def endpoints(cloud: Cloud) -> list[dict[str, Any]]:
             "serviceName": f"com.amazonaws.{region}.s3",
             "vpcEndpointType": "Gateway",
             "subnetIds": [],
-            "routeTableIds": [table],
+            "routeTableIds": [tables],
             "privateDnsEnabled": False,
         }
+        # Two S3 gateway endpoints, one per set of route tables, as shared VPCs often have.
+        for tables in (table, f"rtb-{_hex(f'{region}:nodes')}")
     ]
     return [
         {
             **e,
-            "id": f"vpce-{_hex(region + e['serviceName'])}",
+            "id": f"vpce-{_hex(region + e['serviceName'] + ''.join(e['routeTableIds']))}",
             "vpcId": ids["vpc"],
             "state": "available",
             "ownerId": NETWORK_ACCOUNT,
@@ -375,7 +378,10 @@ def get_vpc_endpoint(cloud: Cloud, args: dict[str, Any]) -> Any:
         and e["serviceName"] == args.get("serviceName")
         and e["vpcEndpointType"] in filters.get("vpc-endpoint-type", [e["vpcEndpointType"]])
     ]
-    if len(found) != 1:
+    if len(found) > 1:  # terraform-provider-aws tfresource.SingularDataSourceFindError
+        text = "use additional constraints to reduce matches to a single EC2 VPC Endpoint"
+        return {}, [("id", f"multiple EC2 VPC Endpoints matched; {text}")]
+    if not found:
         return _no_match("EC2 VPC Endpoint")
     return {**found[0], "region": cloud.region}
 

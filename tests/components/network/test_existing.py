@@ -354,6 +354,21 @@ def test_an_isolated_node_subnet_passes_on_the_vpc_s_endpoints():
     found = program("dev", existing(nodeSubnetIds=nodes))
     assert found.one("aws:eks/nodeGroup:NodeGroup").inputs["subnetIds"] == nodes
     assert "aws:ec2/getVpcEndpoint:getVpcEndpoint" in {t for t, _ in found.invokes}
+    # The landing zone has two S3 gateway endpoints: getVpcEndpoint answers "multiple ...
+    # matched", which is not "none" (review m4); which table has one is left to a warning.
+    assert any("several S3 gateway endpoints" in w for w in found.warnings)
+
+
+def test_several_s3_gateway_endpoints_are_not_taken_for_none():
+    settings, _ = good()
+    isolated = {"n1": (), "n2": OUT}
+    found = verdict_of(
+        routes=isolated,
+        interface_endpoints=settings.interface_endpoint_services,
+        gateway_endpoint_tables={"s3": ("rtb-1", "rtb-2")},
+        several=("s3",),
+    )
+    assert found.problems == [] and "several S3 gateway endpoints" in found.warnings[0]
 
 
 def test_every_problem_of_a_bad_landing_zone_is_named_before_any_resource():

@@ -175,7 +175,9 @@ def pods():
 
 
 def tier(run, name):
-    return [r for r in run.of_type(SUBNET) if r.inputs["tags"]["tier"] == name]
+    """The tier's subnets in AZ order (registration order varies with when inputs resolve)."""
+    found = [r for r in run.of_type(SUBNET) if r.inputs["tags"]["tier"] == name]
+    return sorted(found, key=lambda r: r.inputs["availabilityZone"])
 
 
 def test_the_range_is_associated_with_the_vpc_before_its_subnets(pods):
