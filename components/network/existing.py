@@ -294,6 +294,16 @@ def look(settings: NetworkSettings, region: str, account: str) -> Seen:
     )
 
 
+def control_plane_zones(settings: NetworkSettings) -> tuple[str, ...]:
+    """The AZs of an existing VPC's control-plane subnets (found already: `look` checked them),
+    which the record keeps: EKS takes later subnets only in the cluster's first AZs."""
+    return tuple(
+        sorted(
+            {aws.ec2.get_subnet(id=i).availability_zone for i in settings.control_plane_subnet_ids}
+        )
+    )
+
+
 def _ids(settings: NetworkSettings, key: str) -> tuple[str, ...]:
     attribute = {
         "controlPlaneSubnetIds": "control_plane_subnet_ids",

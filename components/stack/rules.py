@@ -102,6 +102,7 @@ def _network(previous: Deployment, current: Deployment) -> list[str]:
         *_vpc_cidr(previous, current),
         *_pod_cidr(previous, current),
         *_subnet_prefixes(previous, current),
+        *(_control_plane_zones(previous, current) if previous.vpc_id == current.vpc_id else []),
     ]
 
 
@@ -167,6 +168,24 @@ def _pod_cidr(previous: Deployment, current: Deployment) -> list[str]:
             "while those ENIs exist (DeleteSubnet, DisassociateVpcCidrBlock), after the new "
             "range was added. Keep it; drain the nodes first and then use a new stack to go "
             "without one",
+        )
+    ]
+
+
+def _control_plane_zones(previous: Deployment, current: Deployment) -> list[str]:
+    # "All subnets that you add must be in the same set of AZs as originally provided when you
+    # created the cluster" (EKS user guide, network-reqs.adoc 101184ec, read 2026-12-06):
+    # UpdateClusterConfig fails mid-update otherwise. Records from before have no set to compare.
+    before, after = set(previous.control_plane_zones), set(current.control_plane_zones)
+    if not before or not after or before == after:
+        return []
+    return [
+        _message(
+            "network.controlPlaneSubnetIds",
+            sorted(before),
+            sorted(after),
+            "EKS takes new control-plane subnets only in the AZs the cluster was created with: "
+            f"name subnets in {sorted(before)}",
         )
     ]
 
