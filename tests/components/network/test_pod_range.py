@@ -303,6 +303,25 @@ def named(run, typ, name):
     return next(r for r in run.of_type(typ) if r.name == name)
 
 
+def test_an_alarm_per_node_subnet_too_since_the_cni_fills_both(pods):
+    # awsutils.go (b5218838, l.1250): the subnet with the most free addresses takes each new ENI.
+    by_id = {s.id: s for s in tier(pods, "private")}
+    alarms = [
+        r
+        for r in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith("monitoring-node-addresses-")
+    ]
+    assert sorted(
+        by_id[a.inputs["dimensions"]["SubnetId"]].inputs["availabilityZone"] for a in alarms
+    ) == [
+        "eu-west-1a",
+        "eu-west-1b",
+        "eu-west-1c",
+    ]
+    # A /19 has 8,192 addresses: a tenth is 819.
+    assert {a.inputs["threshold"] for a in alarms} == {819}
+
+
 def test_an_alarm_per_pod_subnet_fires_a_tenth_before_it_is_full(pods):
     by_az = {s.inputs["availabilityZone"]: s for s in tier(pods, "pod")}
     alarms = [
@@ -332,7 +351,8 @@ def test_the_function_runs_every_five_minutes_on_the_pod_subnets(pods):
     function = pods.one("aws:lambda/function:Function")
     in_az_order = sorted(tier(pods, "pod"), key=lambda s: s.inputs["availabilityZone"])
     variables = function.inputs["environment"]["variables"]
-    assert variables["SUBNET_IDS"] == ",".join(s.id for s in in_az_order)
+    nodes = tier(pods, "private")
+    assert variables["SUBNET_IDS"] == ",".join(s.id for s in [*in_az_order, *nodes])
     assert function.inputs["runtime"] == "python3.13"
     assert function.inputs["handler"] == "subnet_addresses.handler"
     rule = named(pods, "aws:cloudwatch/eventRule:EventRule", "monitoring-pod-addresses")
