@@ -129,7 +129,7 @@ class Controllers(PlatformComponent):
         if settings.load_balancer_controller:
             releases["aws-load-balancer-controller"] = self._load_balancer_controller(network)
         if settings.karpenter:
-            releases["karpenter"] = self._karpenter()
+            releases["karpenter"] = self._karpenter(network)
         if addons.default_storage_class_provisioner:
             self._default_storage_class(addons.default_storage_class_provisioner)
         self._finish({"releases": {n: r.status for n, r in releases.items()}})
@@ -190,7 +190,7 @@ class Controllers(PlatformComponent):
             opts=self._k8s(*identity),
         )
 
-    def _karpenter(self) -> k8s.helm.v3.Release:
+    def _karpenter(self, network: Network) -> k8s.helm.v3.Release:
         stack, cluster_name = self.stack, self.stack.cluster_name
         node_role, node_policies = self.add_role(
             "karpenter-node",
@@ -248,7 +248,7 @@ class Controllers(PlatformComponent):
                 )
             ),
         )
-        # The private subnets carry the discovery tag from the network; the cluster security group
+        # The stack's own private subnets carry the discovery tag; the cluster security group
         # is created by EKS, so it gets the tag here (never tag our own resources this way: a
         # second owner of their tags would be reverted on the next update).
         discovery = aws.ec2.Tag(
@@ -280,7 +280,12 @@ class Controllers(PlatformComponent):
             kind="EC2NodeClass",
             metadata={"name": karpenter.NODE_CLASS},
             spec=karpenter.node_class_spec(
-                cluster_name, node_role.name, self.settings.karpenter_ami_alias, stack.tags
+                cluster_name,
+                node_role.name,
+                self.settings.karpenter_ami_alias,
+                stack.tags,
+                # An existing VPC's node subnets are someone else's: named by id, not by a tag.
+                subnet_ids=network.settings.node_subnet_ids if network.settings.existing else (),
             ),
             opts=self._k8s(release),
         )

@@ -4,7 +4,7 @@ default EC2NodeClass and NodePool it launches nodes from."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from components.base.tags import KARPENTER_DISCOVERY
@@ -69,15 +69,22 @@ def interruption_queue_name(cluster_name: str) -> str:
 
 
 def node_class_spec(
-    cluster_name: str, node_role: Any, ami_alias: str, tags: Mapping[str, str]
+    cluster_name: str,
+    node_role: Any,
+    ami_alias: str,
+    tags: Mapping[str, str],
+    subnet_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The default EC2NodeClass: the pinned AL2023 release (never `@latest`, which replaces
-    nodes whenever AWS publishes an AMI), the cluster's private subnets and security group found
-    by their discovery tag, IMDSv2 with hop limit 1, encrypted gp3."""
+    nodes whenever AWS publishes an AMI), the cluster's private subnets (by discovery tag, or
+    `subnet_ids` by id: Karpenter "discovers subnets ... using ids or tags", nodeclasses.md,
+    aws/karpenter-provider-aws 1d927085, read 2026-12-06) and security group (by tag), IMDSv2
+    with hop limit 1, encrypted gp3."""
+    subnets = [{"id": i} for i in subnet_ids] or [{"tags": {KARPENTER_DISCOVERY: cluster_name}}]
     return {
         "role": node_role,
         "amiSelectorTerms": [{"alias": ami_alias}],
-        "subnetSelectorTerms": [{"tags": {KARPENTER_DISCOVERY: cluster_name}}],
+        "subnetSelectorTerms": subnets,
         "securityGroupSelectorTerms": [{"tags": {KARPENTER_DISCOVERY: cluster_name}}],
         "metadataOptions": {
             "httpEndpoint": "enabled",

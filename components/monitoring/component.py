@@ -138,7 +138,7 @@ class Monitoring(PlatformComponent):
         )
         function = aws.lambda_.Function(
             self.child_name("pod-addresses"),
-            description=f"Publishes the free addresses of {cluster}'s pod subnets",
+            description=f"Publishes the free addresses of {cluster}'s pod and node subnets",
             runtime=LAMBDA_RUNTIME,
             architectures=["arm64"],
             handler=f"{subnet_addresses.__name__.rsplit('.', 1)[-1]}.handler",
@@ -150,7 +150,9 @@ class Monitoring(PlatformComponent):
             memory_size=128,
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={
-                    "SUBNET_IDS": pulumi.Output.all(*network.pod_subnet_ids).apply(",".join),
+                    "SUBNET_IDS": pulumi.Output.all(
+                        *network.pod_subnet_ids, *network.private_subnet_ids
+                    ).apply(",".join),
                     "CLUSTER_NAME": cluster,
                 }
             ),
@@ -167,7 +169,7 @@ class Monitoring(PlatformComponent):
             tags=self._tags(f"{cluster}-pod-addresses"),
             opts=self._child(),
         )
-        aws.lambda_.Permission(
+        invoked = aws.lambda_.Permission(
             self.child_name("pod-addresses"),
             statement_id="ScheduledByEventBridge",
             action="lambda:InvokeFunction",
@@ -176,22 +178,41 @@ class Monitoring(PlatformComponent):
             source_arn=schedule.arn,
             opts=self._child(),
         )
-        aws.cloudwatch.EventTarget(
+        target = aws.cloudwatch.EventTarget(
             self.child_name("pod-addresses"),
             rule=schedule.name,
             target_id="pod-addresses",
             arn=function.arn,
             opts=self._child(),
         )
+        # One run at deploy, so that each alarm starts with a count: with missing data breaching,
+        # an alarm made before its first datapoint goes to ALARM and pages (CloudWatch user
+        # guide, alarms-and-missing-data). A failing run fails the update, where it is seen.
+        first_count = aws.lambda_.Invocation(
+            self.child_name("pod-addresses"),
+            function_name=function.name,
+            input="{}",
+            opts=self._child(),
+        )
         plan = network.settings.plan
         assert plan is not None, "pod subnets come from the plan"
+        # The node subnets too: the CNI fills whichever of the two has more free addresses, so
+        # they run low together, and nodes and load balancers need the node subnets (review m5).
+        watched = [
+            (label, zone, cidr, subnet_id)
+            for label, cidrs, ids in (
+                ("pod", [az.pod for az in plan.azs], network.pod_subnet_ids),
+                ("node", [az.private for az in plan.azs], network.private_subnet_ids),
+            )
+            for zone, cidr, subnet_id in zip(network.availability_zones, cidrs, ids, strict=True)
+        ]
         return [
             aws.cloudwatch.MetricAlarm(
-                self.child_name(f"pod-addresses-{zone}"),
-                name=f"{alarm_prefix}pod-addresses-{zone}",
-                alarm_description=f"Fewer than {pod_address_threshold(az.pod)} free addresses in "
-                f"the pod subnet of {zone} ({az.pod}) for 15 minutes: grow the pod range or "
-                "spread the pods before the node subnet is the only one left.",
+                self.child_name(f"{label}-addresses-{zone}"),
+                name=f"{alarm_prefix}{label}-addresses-{zone}",
+                alarm_description=f"Fewer than {pod_address_threshold(cidr)} free addresses in "
+                f"the {label} subnet of {zone} ({cidr}) for 15 minutes: grow the pod range or "
+                "spread the pods before nodes or pods cannot get an address.",
                 namespace=NAMESPACE,
                 metric_name=METRIC,
                 dimensions={"ClusterName": cluster, "SubnetId": subnet_id},
@@ -200,17 +221,15 @@ class Monitoring(PlatformComponent):
                 evaluation_periods=3,
                 datapoints_to_alarm=3,
                 comparison_operator="LessThanThreshold",
-                threshold=pod_address_threshold(az.pod),
+                threshold=pod_address_threshold(cidr),
                 # No count for 15 minutes means the function fails: someone should know.
                 treat_missing_data="breaching",
                 alarm_actions=[topic.arn],
                 ok_actions=[topic.arn],
-                tags=self._tags(f"{cluster}-pod-addresses-{zone}"),
-                opts=self._child(depends_on=[schedule]),
+                tags=self._tags(f"{cluster}-{label}-addresses-{zone}"),
+                opts=self._child(depends_on=[schedule, target, invoked, first_count]),
             )
-            for zone, az, subnet_id in zip(
-                network.availability_zones, plan.azs, network.pod_subnet_ids, strict=True
-            )
+            for label, zone, cidr, subnet_id in watched
         ]
 
     def _moved(self, label: str, **options: object) -> pulumi.ResourceOptions:

@@ -1,5 +1,5 @@
-"""The function behind the pod-address alarms: every five minutes it publishes each pod subnet's
-free addresses to CloudWatch.
+"""The function behind the free-address alarms: every five minutes it publishes each pod and node
+subnet's free addresses to CloudWatch.
 
 AWS publishes no such metric for a subnet by itself: IPAM's SubnetIPUsage needs an IPAM in its
 Advanced tier and is published where the IPAM lives, and the VPC CNI's own counts reach

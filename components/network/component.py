@@ -14,6 +14,7 @@ from components.base.context import StackContext
 from components.base.iam import to_json
 from components.base.tags import KARPENTER_DISCOVERY, cluster_tag
 from components.network import iam
+from components.network.existing import LOAD_BALANCER_TAGS
 from components.network.settings import NetworkSettings
 
 # The VPC CNI (v1.18.0+, subnet discovery on) creates pods' ENIs in subnets of the node's AZ
@@ -83,6 +84,29 @@ class Network(PlatformComponent):
         self.private_subnet_ids = ids(settings.node_subnet_ids)
         self.intra_subnet_ids = ids(settings.control_plane_subnet_ids)
         self.nat_gateway_ids = []
+        if aws.ec2.get_vpc(id=settings.vpc_id).owner_id != self.stack.aws.account_id:
+            self._participant_tags(settings)
+
+    def _participant_tags(self, settings: NetworkSettings) -> None:
+        """In a VPC shared through AWS RAM the owner's tags are invisible to this account ("VPC
+        tags and tags for the resources within the shared VPC are not shared with the
+        participants", VPC user guide, vpc-sharing; "tag the subnets in the participant account
+        where the cluster is launched", EKS user guide, cni-subnet-selection): the load balancer
+        tags the controllers read are written here, in this account, on the subnets it uses."""
+        private, public = LOAD_BALANCER_TAGS["private"], LOAD_BALANCER_TAGS["public"]
+        for subnet_ids, tags in (
+            (settings.node_subnet_ids, private),
+            (settings.public_subnet_ids, public),
+        ):
+            for subnet_id in subnet_ids:
+                for key, value in tags.items():
+                    aws.ec2.Tag(
+                        self.child_name(f"{subnet_id}-{key.rsplit('/', 1)[-1]}"),
+                        resource_id=subnet_id,
+                        key=key,
+                        value=value,
+                        opts=self._child(),
+                    )
 
     def _create(self, settings: NetworkSettings, zones: Sequence[str]) -> None:
         plan = settings.plan
@@ -136,15 +160,25 @@ class Network(PlatformComponent):
             )
             for i, az in enumerate(plan.azs)
         ]
-        intra = [subnet("intra", i, az.intra, {}) for i, az in enumerate(plan.azs)]
-        pods: list[aws.ec2.Subnet] = []
-        if plan.pod_cidr:
-            pod_range = aws.ec2.VpcIpv4CidrBlockAssociation(
+        pod_range = (
+            aws.ec2.VpcIpv4CidrBlockAssociation(
                 self.child_name("pod-cidr"),
                 vpc_id=vpc.id,
                 cidr_block=plan.pod_cidr,
                 opts=self._child(),
             )
+            if plan.pod_cidr
+            else None
+        )
+        # The cluster (in the intra subnets) is made after the pod range: the control plane
+        # recognises a range associated later only after a reconciliation of up to an hour (EKS
+        # user guide, network-reqs; docs/network.md).
+        intra = [
+            subnet("intra", i, az.intra, {}, depends_on=[pod_range] if pod_range else None)
+            for i, az in enumerate(plan.azs)
+        ]
+        pods: list[aws.ec2.Subnet] = []
+        if pod_range:
             # No load balancer or Karpenter tags: pods' ENIs only, never nodes or load balancers.
             pods = [
                 subnet("pod", i, az.pod, {CNI_SUBNET_TAG: "1"}, depends_on=[pod_range])

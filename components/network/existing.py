@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,10 @@ CONTROL_PLANE = REQUIREMENTS["controlPlaneSubnets"]
 LOAD_BALANCER_TAGS = REQUIREMENTS["loadBalancerTags"]
 EGRESS_TARGETS = tuple(REQUIREMENTS["privateSubnetsWithoutNat"]["egressTargets"])
 DEFAULT_ROUTE = "0.0.0.0/0"
+SEVERAL = "several"  # more than one endpoint matched a lookup
+# A Region's own AZ names: the region and one letter (eu-west-1a); Local Zones
+# (us-east-1-bos-1a) and Wavelength Zones (us-east-1-wl1-bos-wlz-1) have longer names.
+REGULAR_ZONE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 SUBNET_KEYS = ("controlPlaneSubnetIds", "nodeSubnetIds", "publicSubnetIds")
 
 
@@ -35,8 +40,10 @@ class Subnet:
     zone: str
     zone_id: str
     free: int  # availableIpAddressCount
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)  # as this account sees them
     maps_public_ips: bool = False
+    owner: str = ""  # the owning account: another one's tags are invisible here
+    outpost: str = ""  # the Outpost's ARN, for a subnet on an Outpost
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class Seen:
     interface_endpoints: tuple[str, ...]  # services with an interface endpoint in the VPC
     route_tables: Mapping[str, str] = field(default_factory=dict)  # node subnet -> table id
     missing: Mapping[str, str] = field(default_factory=dict)
+    account: str = ""  # the deploying account
+    several: tuple[str, ...] = ()  # services with more than one endpoint of the kind looked up
+
+    def own(self, subnets: Sequence[Subnet]) -> list[Subnet]:
+        """The subnets this account owns: the stack tags the others itself (Network)."""
+        return [s for s in subnets if s.owner == self.account]
 
 
 @dataclass
@@ -110,9 +123,10 @@ def judge(settings: NetworkSettings, seen: Seen, unsupported_zone_ids: Sequence[
                 found[key].append(subnet)
     _control_plane(found["controlPlaneSubnetIds"], unsupported_zone_ids, fail)
     verdict.zones = _nodes(settings, found["nodeSubnetIds"], fail, verdict)
-    _tags(found["publicSubnetIds"], "public", "publicSubnetIds", fail)
+    _tags(seen.own(found["nodeSubnetIds"]), "private", "nodeSubnetIds", fail)
+    _tags(seen.own(found["publicSubnetIds"]), "public", "publicSubnetIds", fail)
     for subnet in found["nodeSubnetIds"]:
-        _routes(settings, seen, subnet, fail)
+        _routes(settings, seen, subnet, fail, verdict)
     return verdict
 
 
@@ -135,6 +149,14 @@ def _control_plane(subnets: list[Subnet], unsupported: Sequence[str], fail) -> N
             )
         if s.zone_id in unsupported:
             fail(key, s.id, f"in {s.zone} ({s.zone_id}), where EKS places no control plane")
+        if s.outpost or not REGULAR_ZONE.match(s.zone):
+            where = f"on an Outpost ({s.outpost})" if s.outpost else f"in {s.zone}"
+            fail(
+                key,
+                s.id,
+                f"{where}, not a Region's AZ: EKS's subnets \"can't reside in AWS Outposts or AWS "
+                'Wavelength" (EKS network requirements), nor in a Local Zone',
+            )
 
 
 def _nodes(settings: NetworkSettings, subnets: list[Subnet], fail, verdict: Verdict):
@@ -153,7 +175,6 @@ def _nodes(settings: NetworkSettings, subnets: list[Subnet], fail, verdict: Verd
             list(settings.availability_zones),
             f"the AZs of the node subnets, {list(zones)}",
         )
-    _tags(subnets, "private", key, fail)
     per_zone = math.ceil(settings.nodes_at_most / len(zones)) if zones else 0
     for zone in zones:
         free = sum(s.free for s in subnets if s.zone == zone)
@@ -182,7 +203,7 @@ def _tags(subnets: list[Subnet], kind: str, key: str, fail) -> None:
             )
 
 
-def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None:
+def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail, verdict: Verdict) -> None:
     key = "nodeSubnetIds"
     routes = seen.routes.get(subnet.id)
     if routes is None:
@@ -193,10 +214,22 @@ def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None
         return
     if egress(routes):
         return
+    if any(r.destination == DEFAULT_ROUTE and r.target_id.startswith("vgw-") for r in routes):
+        verdict.warnings.append(
+            f"network.nodeSubnetIds: {subnet.id} sends its default route to a virtual private "
+            "gateway (on-premises egress): nodes pull images and reach EKS and STS only if that "
+            "network carries them on (not checked)"
+        )
+        return
     table = seen.route_tables.get(subnet.id, "")
     lacking = [s for s in settings.interface_endpoint_services if s not in seen.interface_endpoints]
     if table not in seen.gateway_endpoint_tables.get("s3", ()):
         lacking.append("s3 (a gateway endpoint on its route table)")
+    if "s3" in seen.several and not lacking:
+        verdict.warnings.append(
+            f"network.nodeSubnetIds: {subnet.id}: the VPC has several S3 gateway endpoints; "
+            "check that one is on its route table"
+        )
     if lacking:
         fail(
             key,
@@ -207,7 +240,7 @@ def _routes(settings: NetworkSettings, seen: Seen, subnet: Subnet, fail) -> None
         )
 
 
-def look(settings: NetworkSettings, region: str) -> Seen:
+def look(settings: NetworkSettings, region: str, account: str) -> Seen:
     """Everything `judge` reads, through read-only lookups (DescribeVpcs, DescribeSubnets,
     DescribeRouteTables, DescribeVpcEndpoints); a lookup that fails is kept as why."""
     missing: dict[str, str] = {}
@@ -224,6 +257,8 @@ def look(settings: NetworkSettings, region: str) -> Seen:
                 answer.available_ip_address_count,
                 dict(answer.tags or {}),
                 bool(answer.map_public_ip_on_launch),
+                answer.owner_id,
+                answer.outpost_arn or "",
             )
     routes: dict[str, tuple[Route, ...]] = {}
     tables: dict[str, str] = {}
@@ -237,14 +272,16 @@ def look(settings: NetworkSettings, region: str) -> Seen:
         "enable_dns_support": vpc.enable_dns_support,
         "enable_dns_hostnames": vpc.enable_dns_hostnames,
     }
-    seen = Seen(facts, subnets, routes, {}, (), tables, missing)
+    seen = Seen(facts, subnets, routes, {}, (), tables, missing, account)
     if vpc is None or all(egress(r) for r in routes.values()):
         return seen
+    s3 = _endpoint(settings.vpc_id, region, "s3", "Gateway", "route_table_ids")
     return Seen(
         seen.vpc,
         subnets,
         routes,
-        {"s3": tuple(_endpoint(settings.vpc_id, region, "s3", "Gateway", "route_table_ids") or ())},
+        # Several S3 gateway endpoints (one per set of route tables): each table may have one.
+        {"s3": tuple(tables.values()) if s3 == SEVERAL else tuple(s3 or ())},
         tuple(
             s
             for s in settings.interface_endpoint_services
@@ -252,6 +289,18 @@ def look(settings: NetworkSettings, region: str) -> Seen:
         ),
         tables,
         missing,
+        account,
+        several=("s3",) if s3 == SEVERAL else (),
+    )
+
+
+def control_plane_zones(settings: NetworkSettings) -> tuple[str, ...]:
+    """The AZs of an existing VPC's control-plane subnets (found already: `look` checked them),
+    which the record keeps: EKS takes later subnets only in the cluster's first AZs."""
+    return tuple(
+        sorted(
+            {aws.ec2.get_subnet(id=i).availability_zone for i in settings.control_plane_subnet_ids}
+        )
     )
 
 
@@ -289,15 +338,21 @@ def _route(route) -> Route:
 
 
 def _endpoint(vpc_id: str, region: str, service: str, kind: str, where: str):
+    """The endpoint's `where` field; None when there is none; SEVERAL when more than one matches
+    (getVpcEndpoint answers one only: "multiple ... matched", terraform-provider-aws
+    SingularDataSourceFindError)."""
     kind_filter = aws.ec2.GetVpcEndpointFilterArgs(name="vpc-endpoint-type", values=[kind])
+    why: dict[str, str] = {}
     answer = _ask(
         lambda: aws.ec2.get_vpc_endpoint(
             vpc_id=vpc_id, service_name=f"com.amazonaws.{region}.{service}", filters=[kind_filter]
         ),
         service,
-        {},
+        why,
     )
-    return None if answer is None else getattr(answer, where)
+    if answer is None:
+        return SEVERAL if "multiple" in why.get(service, "") else None
+    return getattr(answer, where)
 
 
 def _snake(name: str) -> str:

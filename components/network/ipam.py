@@ -10,7 +10,9 @@ arithmetic on a known range, never an Output, and the record keeps it.
 
 The program reads the settings before the guard reads the record, and the plan must exist
 before any resource, so the range is read here, from the same record: EKS_PLATFORM_DEPLOYED when
-set, else the stack's own `deployment` output through a StackReference of its own."""
+set, else the stack's own `deployment` output through a StackReference of its own. Without a
+record (a first update that failed after creating the VPC, or EKS_PLATFORM_DEPLOYED=new), the
+VPC the stack already holds, found by its tags, gives the range before the pool is asked."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import pulumi_aws as aws
 from pulumi.runtime.sync_await import _sync_await
 
 from components.base.config import SettingsError
-from components.base.config.problems import problem_text
+from components.base.config.problems import PROJECT, problem_text
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT, DEPLOYMENT_OUTPUT
 from components.network.settings import NetworkSettings
 
@@ -60,17 +62,35 @@ def pool_range(settings: NetworkSettings) -> str:
     ).cidr
 
 
+def own_vpc_range(stack: str) -> str | None:
+    """The range of the VPC this stack already holds though no record says so: a first update
+    that failed after the VPC was created keeps the VPC in the state but writes no output ("Stack
+    outputs are populated only if the stack creation succeeded entirely", pulumi/pulumi#16289,
+    open; #14752: "stack outputs are determined entirely by the last successful run"; read
+    2026-12-06), and the pool's preview has moved on past it. Found by the tags every resource
+    of the stack carries; None when there is none."""
+    ids = aws.ec2.get_vpcs(tags={"project": PROJECT, "stack": stack}).ids or []
+    if len(ids) > 1:
+        text = f"this account holds {len(ids)} VPCs tagged project={PROJECT}, stack={stack}"
+        raise SettingsError([problem_text("network.ipamPoolId", None, f"{text}: {ids}")])
+    return aws.ec2.get_vpc(id=ids[0]).cidr_block if ids else None
+
+
 def with_pool_range(
     settings: NetworkSettings,
-    recorded: str | None,
+    stack: str,
+    read_recorded: Callable[[], str | None] = recorded_range,
+    find_own: Callable[[str], str | None] = own_vpc_range,
     ask_pool: Callable[[NetworkSettings], str] = pool_range,
 ) -> NetworkSettings:
-    """`settings` planned in the recorded range, or in the pool's next one for a new stack; a
-    SettingsError when the plan does not fit it (a pod range overlapping it, say)."""
+    """`settings` planned in the recorded range, else in the range of the VPC the stack already
+    holds, else in the pool's next one for a new stack; a SettingsError when the plan does not
+    fit it (a pod range overlapping it, say). Neither is read without a pool: other stacks
+    register no read of their own output or of their VPCs for it."""
     if not settings.from_pool:
         return settings
-    if recorded:
-        return settings.planned(recorded)
+    if found := read_recorded() or find_own(stack):
+        return settings.planned(found)
     try:
         return settings.planned(ask_pool(settings))
     except SettingsError:

@@ -43,6 +43,12 @@ RFC1918_RANGES = tuple(
 )
 SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # RFC 6598
 PRIVATE_RANGES = (*RFC1918_RANGES, SHARED_ADDRESS_SPACE)
+# AWS's restrictions inside one block (VPC range within, range refused; None: any VPC range),
+# from the table pod_cidr_problem names.
+SAME_BLOCK_RESTRICTIONS = (
+    (ipaddress.IPv4Network("10.0.0.0/15"), ipaddress.IPv4Network("10.0.0.0/16")),
+    (None, ipaddress.IPv4Network("172.31.0.0/16")),
+)
 # Keys that describe a network the stack builds: refused in `existing` mode, whose network is
 # someone else's (the AZs may be pinned in both: ./scripts/up writes them after a deploy).
 CREATE_ONLY = (
@@ -181,17 +187,19 @@ class NetworkSettings:
         Strings(),
         default=(),
         doc="`existing` mode: private subnets for nodes and pods, tagged "
-        "`kubernetes.io/role/internal-elb`; their AZs are the stack's.",
+        "`kubernetes.io/role/internal-elb` (by the stack when another account owns the VPC); "
+        "their AZs are the stack's.",
     )
     public_subnet_ids: tuple[str, ...] = setting(
         "publicSubnetIds",
         Strings(),
         default=(),
         doc="`existing` mode: public subnets for internet-facing load balancers, tagged "
-        "`kubernetes.io/role/elb` (none: no internet-facing load balancers).",
+        "`kubernetes.io/role/elb` (by the stack when another account owns the VPC; none: no "
+        "internet-facing load balancers).",
     )
     plan: SubnetPlan | None = None  # derived: where each AZ's subnets go (none in existing mode)
-    nodes_at_most: int = 0  # derived by the stack: the node groups' maximum plus an update's surge
+    nodes_at_most: int = 0  # derived by the stack: the node groups' maximum sizes (no update surge)
 
     @property
     def existing(self) -> bool:
@@ -268,6 +276,18 @@ class NetworkSettings:
             except SubnetPlanError as error:
                 text = f"pod subnets do not fit: {error}"
                 return _refused(self, check, "podCidr", self.pod_cidr, text)
+            pods, private = (
+                ipaddress.IPv4Network(c) for c in (plan.azs[0].pod, plan.azs[0].private)
+            )
+            if check and pods.num_addresses <= private.num_addresses:
+                # amazon-vpc-cni-k8s pkg/awsutils/awsutils.go (b5218838, l.1250, read
+                # 2026-12-06): candidate subnets sorted by AvailableIpAddressCount, most first.
+                check.warn(
+                    f"network.podSubnetPrefix: the pod subnets (/{pods.prefixlen}) are no larger "
+                    f"than the private ones (/{private.prefixlen}): the VPC CNI puts each new "
+                    "network interface in the subnet with the most free addresses, so pods take "
+                    "private-subnet addresses until the two are level"
+                )
         return dataclasses.replace(self, vpc_cidr=vpc_cidr, plan=plan)
 
     def _checked_pool(self, check: Check) -> NetworkSettings:
@@ -318,12 +338,12 @@ def _vpc_cidr_ok(cidr: str, check: Check) -> bool:
 
 def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
     """Why `pod_cidr` cannot be the pod range of a VPC of range `vpc_cidr` (None: it can).
-    AWS lets a VPC of an RFC 1918 range add ranges of the same RFC 1918 block or from outside
-    RFC 1918 (100.64/10), never another RFC 1918 block; a VPC outside RFC 1918 adds no RFC 1918
-    range ("IPv4 CIDR block association restrictions", VPC user guide, vpc-cidr-blocks.html;
-    read 2026-12-06 through a stored third-party encoding of that table, whose AWS copy stopped
-    before it). Its finer rules inside one block (no 10.0.0.0/16 beside a 10.0.0.0/15, none of
-    172.31.0.0/16) are left to AWS: a pod range from 100.64/10, the usual one, never meets them."""
+    AWS's "IPv4 CIDR block association restrictions" (VPC user guide, vpc-cidr-blocks.html, read
+    2026-12-06 through a stored copy of that page, code-index id 62615846302): a VPC of an RFC
+    1918 range adds ranges of the same block or from 100.64/10, never another RFC 1918 block nor
+    198.19.0.0/16; a VPC outside RFC 1918 adds no RFC 1918 range; and inside one block, no range
+    from 10.0.0.0/16 beside one from 10.0.0.0/15, none from 172.31.0.0/16. AWS also permits
+    publicly routable ranges, which this baseline does not take for pods."""
     try:
         pods = ipaddress.IPv4Network(pod_cidr)
     except ValueError:
@@ -337,7 +357,14 @@ def pod_cidr_problem(vpc_cidr: str, pod_cidr: str) -> str | None:
     if not (pods.subnet_of(SHARED_ADDRESS_SPACE) or same_block):
         home = next((str(r) for r in RFC1918_RANGES if vpc.subnet_of(r)), None)
         also = f" or {home} (the VPC range's block)" if home else ""
-        return f"must be inside 100.64.0.0/10{also}: AWS refuses other RFC 1918 blocks"
+        return (
+            f"must be inside 100.64.0.0/10{also}: AWS refuses another RFC 1918 block and "
+            "198.19.0.0/16 (publicly routable ranges are not taken for pods here)"
+        )
+    for vpc_within, refused in SAME_BLOCK_RESTRICTIONS:
+        if (vpc_within is None or vpc.subnet_of(vpc_within)) and pods.overlaps(refused):
+            beside = f" beside a VPC range from {vpc_within}" if vpc_within else ""
+            return f"must not overlap {refused}{beside}: AWS refuses that association"
     return None
 
 

@@ -100,7 +100,8 @@ def _zone_error(key: str, value: object, problem: str) -> SettingsError:
 def existing_zones(settings: NetworkSettings) -> tuple[str, ...]:
     """The AZs of an existing VPC's node subnets, once the VPC and its subnets are found to suit
     a cluster (every problem at once; what only deserves a look goes to the Pulumi log)."""
-    verdict = judge(settings, look(settings, aws.get_region().region), EKS_UNSUPPORTED_ZONE_IDS)
+    seen = look(settings, aws.get_region().region, aws.get_caller_identity().account_id)
+    verdict = judge(settings, seen, EKS_UNSUPPORTED_ZONE_IDS)
     if verdict.problems:
         raise SettingsError(verdict.problems)
     for warning in verdict.warnings:

@@ -21,8 +21,9 @@ from pulumi.runtime.sync_await import _sync_await
 from components.base.config import PROJECT, SettingsError
 from components.base.config.pulumi_config import DEPLOYED_ENVIRONMENT
 from components.cluster.versions import minor, refuse_for_new_stack, utc_today
+from components.network.existing import control_plane_zones
 from components.stack.record import OUTPUT, Deployment, node_role_label
-from components.stack.rules import refusals
+from components.stack.rules import pod_range_notes, refusals
 from components.stack.settings import Settings
 from components.stack.upgrade import plan_versions
 
@@ -136,7 +137,14 @@ def guarded_deployment(
         managed_nodes=not settings.compute.auto_mode,
     )
     node_role = node_role_label(previous, settings.compute.mode)
-    deployment = Deployment.of(settings, zones, deployer, plan.versions, node_role)
+    deployment = Deployment.of(
+        settings,
+        zones,
+        deployer,
+        plan.versions,
+        node_role,
+        control_plane_zones(settings.network) if settings.network.existing else (),
+    )
     if previous is None:
         # A deployed stack past the end of standard support is warned (by the settings); a new
         # one must not start there.
@@ -146,7 +154,7 @@ def guarded_deployment(
         settings, previous
     ):
         raise RefusedChanges(found)
-    for note in plan.notes:
+    for note in [*plan.notes, *(pod_range_notes(previous, deployment) if previous else [])]:
         pulumi.log.warn(note)
     return deployment
 

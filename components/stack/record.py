@@ -50,6 +50,7 @@ class Deployment:
     vpc_id: str = ""  # the existing VPC (existing mode only)
     ipam_pool_id: str = ""  # the pool the VPC range came from ("": a literal range)
     pod_cidr: str = ""  # the VPC's pod range ("": none)
+    control_plane_zones: tuple[str, ...] = ()  # an existing VPC's control-plane subnets' AZs
 
     @property
     def running(self) -> Versions:
@@ -65,6 +66,7 @@ class Deployment:
         deployer: str = "",
         versions: Versions | None = None,
         node_role: str = NODE_ROLE,
+        control_plane_zones: Sequence[str] = (),
     ) -> Deployment:
         network = settings.network
         plan = network.plan
@@ -84,6 +86,7 @@ class Deployment:
             vpc_id=network.vpc_id,
             ipam_pool_id=network.ipam_pool_id,
             pod_cidr=network.pod_cidr,
+            control_plane_zones=tuple(control_plane_zones),
         )
 
     def as_output(self) -> dict[str, Any]:
@@ -117,6 +120,7 @@ class Deployment:
                     ("vpcId", self.vpc_id),
                     ("ipamPoolId", self.ipam_pool_id),
                     ("podCidr", self.pod_cidr),
+                    ("controlPlaneZones", list(self.control_plane_zones)),
                 )
                 if value
             },
@@ -143,6 +147,7 @@ class Deployment:
                 vpc_id=str(data.get("vpcId") or ""),
                 ipam_pool_id=str(data.get("ipamPoolId") or ""),
                 pod_cidr=str(data.get("podCidr") or ""),
+                control_plane_zones=tuple(str(z) for z in data.get("controlPlaneZones") or ()),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a deployment record ({type(error).__name__}: {error})") from None

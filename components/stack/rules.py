@@ -102,6 +102,7 @@ def _network(previous: Deployment, current: Deployment) -> list[str]:
         *_vpc_cidr(previous, current),
         *_pod_cidr(previous, current),
         *_subnet_prefixes(previous, current),
+        *(_control_plane_zones(previous, current) if previous.vpc_id == current.vpc_id else []),
     ]
 
 
@@ -168,6 +169,41 @@ def _pod_cidr(previous: Deployment, current: Deployment) -> list[str]:
             "range was added. Keep it; drain the nodes first and then use a new stack to go "
             "without one",
         )
+    ]
+
+
+def _control_plane_zones(previous: Deployment, current: Deployment) -> list[str]:
+    # "All subnets that you add must be in the same set of AZs as originally provided when you
+    # created the cluster" (EKS user guide, network-reqs.adoc 101184ec, read 2026-12-06):
+    # UpdateClusterConfig fails mid-update otherwise. Records from before have no set to compare.
+    before, after = set(previous.control_plane_zones), set(current.control_plane_zones)
+    if not before or not after or before == after:
+        return []
+    return [
+        _message(
+            "network.controlPlaneSubnetIds",
+            sorted(before),
+            sorted(after),
+            "EKS takes new control-plane subnets only in the AZs the cluster was created with: "
+            f"name subnets in {sorted(before)}",
+        )
+    ]
+
+
+def pod_range_notes(previous: Deployment, current: Deployment) -> list[str]:
+    """What to do after adding a pod range to a running cluster: "it can take a cluster up to
+    one hour for a CIDR block that you associated with a VPC to be recognized", and until then
+    the kubelet API (logs, exec, port-forward) and webhook backends fail for pods there (EKS user
+    guide, network-reqs.adoc, awsdocs/amazon-eks-user-guide 101184ec, read 2026-12-06)."""
+    if previous.pod_cidr or not current.pod_cidr:
+        return []
+    return [
+        f"network.podCidr {current.pod_cidr} added to a running cluster: the control plane "
+        "recognises it only after a reconciliation of up to one hour (EKS network "
+        "requirements); pods that start on new network interfaces take addresses there at once, "
+        "and until then `kubectl logs/exec/port-forward` and webhooks fail for them. Add the "
+        "range in a quiet window and roll no nodes and restart no webhook pods (Load Balancer "
+        "Controller, Karpenter, metrics-server) for an hour (docs/day2.md)"
     ]
 
 

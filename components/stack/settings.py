@@ -58,7 +58,7 @@ from components.controllers.settings import (
     with_versions,
 )
 from components.monitoring.settings import MonitoringSettings
-from components.network.ipam import recorded_range, with_pool_range
+from components.network.ipam import with_pool_range
 from components.network.settings import NetworkSettings
 from components.nodes.settings import ComputeSettings
 
@@ -276,6 +276,18 @@ class Settings:
                 network.pod_cidr,
                 f"pods would not take their IPs there: {problem}; see addons.overrides.vpc-cni",
             )
+        elif network.pod_cidr and (self._vpc_cni_version() or "").startswith(CNI_SG_DISCOVERY):
+            # amazon-vpc-cni-k8s CHANGELOG (b5218838, read 2026-12-06): v1.22.1 "tag security
+            # groups with kubernetes.io/role/cni=1 to apply them to ENIs in discovered subnets";
+            # v1.22.2 "Reverting Security Group Discovery feature".
+            check.problem(
+                "podCidr",
+                network.pod_cidr,
+                f"not with vpc-cni {self._vpc_cni_version()}: v1.22.1 alone gives pods' network "
+                "interfaces in the pod subnets any security group of the VPC tagged "
+                "kubernetes.io/role/cni=1 instead of the cluster's (reverted in v1.22.2); pin "
+                "another version in addons.overrides.vpc-cni",
+            )
         return dataclasses.replace(
             network, nodes_at_most=sum(g.max_size for g in self.compute.node_groups)
         )
@@ -306,6 +318,9 @@ class Settings:
         )
 
 
+CNI_SG_DISCOVERY = "v1.22.1-"  # the one vpc-cni release with security-group discovery
+
+
 def load_settings(raw: Mapping[str, Any], stack: str, today: dt.date | None = None) -> Settings:
     """Parse and validate the project config; raise SettingsError with every problem found."""
     return read_document(Settings, raw, ReadContext(stack, today or dt.date.today()))
@@ -326,6 +341,4 @@ def read_settings() -> Settings:
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     # A range from an IPAM pool is known once the last deployment recorded it, or the pool says.
-    return dataclasses.replace(
-        settings, network=with_pool_range(settings.network, recorded_range())
-    )
+    return dataclasses.replace(settings, network=with_pool_range(settings.network, settings.stack))

@@ -345,6 +345,11 @@ OBSERVABILITY: dict[str, Answer] = {
     ),
     # The provider's id is the statement id.
     "aws:lambda/permission:Permission": lambda cloud, new: (new.state["statementId"], {}),
+    # lambda/invocation.go (93bd0baa): "<function>_<qualifier>_<md5 of the payload>"; no result
+    "aws:lambda/invocation:Invocation": lambda cloud, new: (
+        f"{new.state['functionName']}_$LATEST_{hashlib.md5(new.state['input'].encode()).hexdigest()}",
+        {"qualifier": "$LATEST"},
+    ),
 }
 
 # --------------------------------------------------------------------------- messaging

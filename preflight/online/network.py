@@ -34,8 +34,9 @@ def check_network(plan: StackPlan, answers: Answers) -> tuple[list[Finding], str
         findings.append(
             warning(
                 CHECK,
-                f"{plan.existing_vpc} has no active flow log: ask its owner for one (the pack "
-                "checks flow logs only on VPCs the stack creates)",
+                f"{plan.existing_vpc} has no active flow log this account can see: ask its "
+                "owner for one (an owner's flow logs of a shared VPC may not be listed to other "
+                "accounts: unconfirmed; the pack checks flow logs only on VPCs the stack creates)",
             )
         )
     without_dns = sorted(

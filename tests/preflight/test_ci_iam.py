@@ -342,6 +342,15 @@ def test_an_existing_vpc_is_read_and_its_node_subnets_launched_into_by_id_in_the
     assert allowed(preview, "ec2:DescribePrefixLists", "*", **{"aws:RequestedRegion": REGION})
 
 
+def test_the_deployer_tags_the_shared_subnets_it_uses_in_its_own_account():
+    # The owner's tags are invisible to a participant (vpc-sharing): the stack writes them.
+    policies = generated(EXISTING_VPC, DEPLOY)
+    node = shared_subnet("node-1")
+    for action in ("ec2:CreateTags", "ec2:DeleteTags"):
+        assert allowed(policies, action, f"{NETWORK}:subnet/{node}"), action
+        assert not allowed(policies, action, f"{NETWORK}:subnet/subnet-0123456789abcdef0"), action
+
+
 def test_a_vpc_from_the_pool_is_created_and_waited_for_on_that_pool_only():
     pool = f"arn:aws:ec2::{NETWORK_ACCOUNT}:ipam-pool/{IPAM_POOL}"
     other = f"arn:aws:ec2::{NETWORK_ACCOUNT}:ipam-pool/ipam-pool-0a1b2c3d4e5f60718"

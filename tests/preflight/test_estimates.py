@@ -341,7 +341,8 @@ def test_the_pod_subnets_are_counted_per_az_with_their_range():
 def test_the_pod_address_metrics_are_unpriced_where_no_source_gives_the_rate():
     cost = estimate_cost(program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).registrations)
     [metrics] = [i for i in cost.unpriced if i.item == "CloudWatch custom metrics"]
-    assert metrics.quantity == 3 and metrics.unit_usd is None and cost.at_least
+    # One per pod subnet and one per node subnet (three AZs).
+    assert metrics.quantity == 6 and metrics.unit_usd is None and cost.at_least
     assert "no eu-west-1 price in prices.json" in metrics.note
 
 
@@ -352,7 +353,7 @@ def test_the_pod_address_metrics_are_priced_in_us_east_1():
     run = program("dev", {"network": {"podCidr": "100.64.0.0/16"}, "aws:region": "us-east-1"})
     cost = estimate_cost(run.registrations)
     [metrics] = [i for i in cost.items if i.item == "CloudWatch custom metrics"]
-    assert (metrics.quantity, metrics.monthly_usd) == (3, 0.9) and not cost.unpriced
+    assert (metrics.quantity, metrics.monthly_usd) == (6, 1.8) and not cost.unpriced
 
 
 def test_the_functions_runs_are_left_out_with_why():

@@ -78,7 +78,15 @@ def test_pod_subnets_that_do_not_fit_are_refused(cidr, prefix, fragment):
     [
         ("10.10.0.0/16", "10.10.128.0/17", "must not overlap the VPC range 10.10.0.0/16"),
         ("10.10.0.0/16", "172.20.0.0/16", "inside 100.64.0.0/10 or 10.0.0.0/8"),
-        ("10.10.0.0/16", "192.168.0.0/16", "AWS refuses other RFC 1918 blocks"),
+        ("10.10.0.0/16", "192.168.0.0/16", "AWS refuses another RFC 1918 block"),
+        ("10.10.0.0/16", "198.19.0.0/16", "AWS refuses another RFC 1918 block and 198.19.0.0/16"),
+        # vpc-cidr-blocks.html, "IPv4 CIDR block association restrictions", read 2026-12-06:
+        # "If any of the CIDR blocks associated with the VPC are from the 10.0.0.0/15 range
+        # ..., you cannot add a CIDR block from the 10.0.0.0/16 range"
+        ("10.1.0.0/16", "10.0.0.0/16", "must not overlap 10.0.0.0/16 beside a VPC range from"),
+        ("10.1.128.0/17", "10.0.0.0/18", "must not overlap 10.0.0.0/16"),
+        # ... restricted for a 172.16.0.0/12 VPC: "CIDR blocks from the 172.31.0.0/16 range"
+        ("172.20.0.0/16", "172.31.0.0/16", "must not overlap 172.31.0.0/16: AWS refuses"),
         ("100.64.0.0/16", "10.20.0.0/16", "must be inside 100.64.0.0/10:"),
         ("10.10.0.0/16", "100.64.0.0/21", "between /16 and /20"),
         ("10.10.0.0/16", "100.64.0.1/16", "no host bits"),
@@ -89,10 +97,29 @@ def test_a_pod_range_aws_would_refuse_is_named_with_the_rule(vpc, pods, fragment
     assert message.startswith(f'eks-platform:network.podCidr = "{pods}"') and fragment in message
 
 
-@pytest.mark.parametrize("pods", ["100.64.0.0/16", "100.100.0.0/18", "10.200.0.0/16"])
-def test_the_shared_address_space_or_the_vpc_s_own_block_is_accepted(pods):
-    found = settings({"vpcCidr": "10.10.0.0/16", "podCidr": pods}).network.plan
+@pytest.mark.parametrize(
+    ("vpc", "pods"),
+    [
+        ("10.10.0.0/16", "100.64.0.0/16"),
+        ("10.10.0.0/16", "100.100.0.0/18"),
+        ("10.10.0.0/16", "10.200.0.0/16"),
+        ("10.10.0.0/16", "10.0.0.0/16"),  # 10.10/16 is not from 10.0.0.0/15
+        ("10.1.0.0/16", "10.2.0.0/16"),
+        ("172.20.0.0/16", "172.21.0.0/16"),
+    ],
+)
+def test_the_shared_address_space_or_the_vpc_s_own_block_is_accepted(vpc, pods):
+    found = settings({"vpcCidr": vpc, "podCidr": pods}).network.plan
     assert found.pod_cidr == pods and all(az.pod for az in found.azs)
+
+
+def test_pod_subnets_no_larger_than_the_private_ones_are_warned():
+    # The CNI takes the subnet with the most free addresses (awsutils.go b5218838, l.1250).
+    small = load_settings(
+        {"owner": "platform-team", "network": {**POD["network"], "podSubnetPrefix": 19}}, "dev"
+    )
+    assert any("no larger than the private ones (/19)" in w for w in small.warnings)
+    assert not any("no larger" in w for w in settings(POD["network"]).warnings)
 
 
 def test_no_pod_range_plans_no_pod_subnets():
@@ -120,6 +147,9 @@ def test_auto_mode_takes_no_pod_range():
             {"configurationValues": {"env": {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true"}}},
             "custom networking, which takes precedence",
         ),
+        # CHANGELOG v1.22.1: security groups tagged kubernetes.io/role/cni=1 go on ENIs in
+        # discovered subnets; v1.22.2: "Reverting Security Group Discovery feature".
+        ({"version": "v1.22.1-eksbuild.1"}, "not with vpc-cni v1.22.1-eksbuild.1"),
     ],
 )
 def test_a_vpc_cni_that_would_not_use_the_pod_subnets_is_refused(override, fragment):
@@ -145,7 +175,9 @@ def pods():
 
 
 def tier(run, name):
-    return [r for r in run.of_type(SUBNET) if r.inputs["tags"]["tier"] == name]
+    """The tier's subnets in AZ order (registration order varies with when inputs resolve)."""
+    found = [r for r in run.of_type(SUBNET) if r.inputs["tags"]["tier"] == name]
+    return sorted(found, key=lambda r: r.inputs["availabilityZone"])
 
 
 def test_the_range_is_associated_with_the_vpc_before_its_subnets(pods):
@@ -184,6 +216,13 @@ def test_nodes_wait_for_the_pod_subnets_routes(pods):
     for association in pods.of_type(ASSOCIATION):
         if association.name.startswith("network-pod-"):
             assert pods.waits_for(group, association)
+
+
+def test_the_cluster_is_made_after_the_pod_range_is_associated(pods):
+    # A range associated after the cluster is recognised only after up to an hour (EKS user
+    # guide, network-reqs.adoc 101184ec, read 2026-12-06): on day 1 the cluster comes after it.
+    [association] = pods.of_type("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation")
+    assert pods.waits_for(pods.one("aws:eks/cluster:Cluster"), association)
 
 
 def test_node_groups_stay_in_the_private_subnets(pods):
@@ -267,6 +306,25 @@ def named(run, typ, name):
     return next(r for r in run.of_type(typ) if r.name == name)
 
 
+def test_an_alarm_per_node_subnet_too_since_the_cni_fills_both(pods):
+    # awsutils.go (b5218838, l.1250): the subnet with the most free addresses takes each new ENI.
+    by_id = {s.id: s for s in tier(pods, "private")}
+    alarms = [
+        r
+        for r in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith("monitoring-node-addresses-")
+    ]
+    assert sorted(
+        by_id[a.inputs["dimensions"]["SubnetId"]].inputs["availabilityZone"] for a in alarms
+    ) == [
+        "eu-west-1a",
+        "eu-west-1b",
+        "eu-west-1c",
+    ]
+    # A /19 has 8,192 addresses: a tenth is 819.
+    assert {a.inputs["threshold"] for a in alarms} == {819}
+
+
 def test_an_alarm_per_pod_subnet_fires_a_tenth_before_it_is_full(pods):
     by_az = {s.inputs["availabilityZone"]: s for s in tier(pods, "pod")}
     alarms = [
@@ -296,7 +354,8 @@ def test_the_function_runs_every_five_minutes_on_the_pod_subnets(pods):
     function = pods.one("aws:lambda/function:Function")
     in_az_order = sorted(tier(pods, "pod"), key=lambda s: s.inputs["availabilityZone"])
     variables = function.inputs["environment"]["variables"]
-    assert variables["SUBNET_IDS"] == ",".join(s.id for s in in_az_order)
+    nodes = tier(pods, "private")
+    assert variables["SUBNET_IDS"] == ",".join(s.id for s in [*in_az_order, *nodes])
     assert function.inputs["runtime"] == "python3.13"
     assert function.inputs["handler"] == "subnet_addresses.handler"
     rule = named(pods, "aws:cloudwatch/eventRule:EventRule", "monitoring-pod-addresses")
@@ -306,6 +365,20 @@ def test_the_function_runs_every_five_minutes_on_the_pod_subnets(pods):
     permission = pods.one("aws:lambda/permission:Permission")
     assert permission.inputs["principal"] == "events.amazonaws.com"
     assert permission.inputs["sourceArn"] == rule.outputs["arn"]
+
+
+def test_each_alarm_is_made_after_the_function_ran_once_and_is_scheduled(pods):
+    # Missing data counts as breaching: an alarm made before the first count would page.
+    function = pods.one("aws:lambda/function:Function")
+    [run] = pods.of_type("aws:lambda/invocation:Invocation")
+    assert run.inputs["functionName"] == function.outputs["name"]
+    assert json.loads(run.inputs["input"]) == {}
+    target = named(pods, "aws:cloudwatch/eventTarget:EventTarget", "monitoring-pod-addresses")
+    permission = pods.one("aws:lambda/permission:Permission")
+    for alarm in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if alarm.name.startswith("monitoring-pod-addresses-"):
+            assert all(pods.waits_for(alarm, r) for r in (run, target, permission))
+            assert pods.waits_for(run, function)
 
 
 def test_the_function_logs_to_its_encrypted_group_and_publishes_in_one_namespace(pods):

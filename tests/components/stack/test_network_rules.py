@@ -13,8 +13,10 @@ import datetime as dt
 import pytest
 
 from components.stack.record import Deployment
-from components.stack.rules import refusals
+from components.stack.rules import pod_range_notes, refusals
 from components.stack.settings import DISRUPTIVE_CHANGES, load_settings
+from tests.preflight.network_modes import EXISTING_VPC
+from tests.programs import program
 
 TODAY = dt.date(2026, 12, 6)
 BASE = Deployment(
@@ -39,6 +41,51 @@ def refused(before: Deployment, after: Deployment) -> list[str]:
 
 def test_a_first_pod_range_is_an_update():
     assert refused(BASE, PODS) == []
+
+
+def test_control_plane_subnets_stay_in_the_cluster_s_first_azs():
+    # network-reqs.adoc (101184ec, read 2026-12-06): "All subnets that you add must be in the
+    # same set of AZs as originally provided when you created the cluster".
+    first = dataclasses.replace(EXISTING, control_plane_zones=("eu-west-1a", "eu-west-1b"))
+    moved = dataclasses.replace(first, control_plane_zones=("eu-west-1a", "eu-west-1c"))
+    [message] = refused(first, moved)
+    assert message.startswith("eks-platform:network.controlPlaneSubnetIds: ['eu-west-1a'")
+    assert "only in the AZs the cluster was created with" in message
+    assert refused(first, first) == []
+    assert refused(EXISTING, moved) == []  # a record from before names none
+    assert Deployment.from_output(first.as_output()).control_plane_zones == (
+        "eu-west-1a",
+        "eu-west-1b",
+    )
+    assert "controlPlaneZones" not in BASE.as_output()
+
+
+def test_the_record_of_an_existing_vpc_holds_its_control_plane_azs():
+    record = program("dev", EXISTING_VPC).outputs["deployment"]
+    assert record["controlPlaneZones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def test_a_pod_range_added_to_a_running_cluster_says_to_wait_an_hour():
+    # network-reqs.adoc (awsdocs/amazon-eks-user-guide 101184ec, read 2026-12-06): "it can take a
+    # cluster up to one hour for a CIDR block that you associated with a VPC to be recognized".
+    [note] = pod_range_notes(BASE, PODS)
+    assert "up to one hour" in note and "webhook" in note and "kubectl logs/exec" in note
+    assert pod_range_notes(PODS, PODS) == [] and pod_range_notes(BASE, BASE) == []
+
+
+def test_the_guard_warns_when_a_pod_range_is_added():
+    run = program(
+        "dev",
+        {"network": {"podCidr": "100.64.0.0/16"}},
+        deployed=program("dev").outputs["deployment"],
+    )
+    assert any(
+        "network.podCidr 100.64.0.0/16 added to a running cluster" in w for w in run.warnings
+    )
+    assert not any(
+        "added to a running cluster" in w
+        for w in program("dev", {"network": {"podCidr": "100.64.0.0/16"}}).warnings
+    )
 
 
 @pytest.mark.parametrize("after", ["100.65.0.0/16", ""])

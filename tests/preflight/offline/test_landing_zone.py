@@ -77,7 +77,17 @@ def test_endpoints_are_found_by_service_and_type(cloud):
         serviceName=f"com.amazonaws.{REGION}.s3",
         filters=[{"name": "vpc-endpoint-type", "values": ["Gateway"]}],
     )
-    assert gateway["routeTableIds"] and gateway["vpcEndpointType"] == "Gateway"
+    # Two S3 gateway endpoints: the singular lookup fails as the provider's does.
+    [(_, text)] = gateway[1]
+    assert text.startswith("multiple EC2 VPC Endpoints matched; use additional constraints")
+    interface = call(
+        cloud,
+        "aws:ec2/getVpcEndpoint:getVpcEndpoint",
+        vpcId=vpc,
+        serviceName=f"com.amazonaws.{REGION}.sts",
+        filters=[{"name": "vpc-endpoint-type", "values": ["Interface"]}],
+    )
+    assert interface["subnetIds"] and interface["vpcEndpointType"] == "Interface"
     none = call(
         cloud,
         "aws:ec2/getVpcEndpoint:getVpcEndpoint",
