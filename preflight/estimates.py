@@ -168,7 +168,7 @@ def _counted(
         if e.inputs.get("vpcEndpointType") == "Interface"
     )
     logs = [g.inputs.get("name", "") for g in _of(resources, "aws:cloudwatch/logGroup:LogGroup")]
-    # Alarms on a metric the stack publishes itself (the pod subnets' free addresses): one each.
+    # Alarms on a metric the stack publishes itself (the pod and node subnets' free addresses): one each.
     custom = sum(
         not str(a.inputs.get("namespace", "")).startswith(("AWS/", "ContainerInsights"))
         for a in _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -192,7 +192,7 @@ def _counted(
          f"assumes {flow_gb} GB/month per VPC"),
         ("CloudWatch alarms", n["aws:cloudwatch/metricAlarm:MetricAlarm"], "cloudwatch_alarm_month", "alarm", "month", ""),
         ("CloudWatch custom metrics", custom, "cloudwatch_custom_metric_month", "metric", "month",
-         "the pod subnets' free addresses, published by the stack"),
+         "the pod and node subnets' free addresses, published by the stack"),
         ("CloudWatch dashboards", n["aws:cloudwatch/dashboard:Dashboard"], "cloudwatch_dashboard_month", "dashboard", "month",
          "first 3 per account are free"),
     ]
