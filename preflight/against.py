@@ -150,7 +150,7 @@ def change_review(
     record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The review of `stack` from `ref` to the working tree; `record`: the deployed stack's own
-    record, when the caller has it (see review_against)."""
+    record, when the caller has it (see review_deployed)."""
     snapshot = Snapshot(ref, [stack], repo)
     try:
         return review_against(snapshot, stack, overrides, record)[0]

@@ -44,6 +44,17 @@ def test_preview_posts_the_review_against_the_base_branch_before_credentials() -
     assert PREVIEW["steps"][0]["with"].get("fetch-depth") == 0  # the base commit is needed
 
 
+def run_script(step: dict, cwd, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """A step's script as the runner runs it (bash -eo pipefail), with only `env`."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
 def run_review_step(tmp_path, step: dict, status: int) -> tuple[subprocess.CompletedProcess, str]:
     """A review step's script with a stand-in review exiting `status`: the result and what it
     left in GITHUB_ENV."""
@@ -52,14 +63,7 @@ def run_review_step(tmp_path, step: dict, status: int) -> tuple[subprocess.Compl
     python.write_text(f'#!/bin/sh\ncase "$*" in *ci_comment*) exit 0;; esac\nexit {status}\n')
     python.chmod(0o755)
     env = {"PATH": "/usr/bin:/bin", "STACK": "dev", "RUNNER_TEMP": str(tmp_path)}
-    env["GITHUB_ENV"] = str(tmp_path / "github_env")
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_script(step, tmp_path, env | {"GITHUB_ENV": str(tmp_path / "github_env")})
     written = tmp_path / "github_env"
     return result, written.read_text() if written.exists() else ""
 
@@ -100,13 +104,7 @@ def test_the_deploy_s_review_judges_from_the_record_it_hands_to_up(tmp_path) -> 
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_ENV": str(tmp_path / "github_env"),
     }
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", review["run"]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_script(review, tmp_path, env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "seen").read_text() == 'review saw: {"clusterName": "c"}\n'
     assert (tmp_path / "github_env").read_text() == (
@@ -258,13 +256,7 @@ def run_readiness(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         "PR_NUMBER": "7",
     }
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_script(step, tmp_path, env)
     posted = tmp_path / ("calls" if job is PREVIEW else "summary")
     return result, posted.read_text() if posted.exists() else ""
 
