@@ -69,7 +69,9 @@ def main() -> None:
         )
     bench(
         "test suite",
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        # as ./scripts/test runs it: on every core, a test file per worker
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto"]
+        + ["--dist", "loadfile"],
         args.suite_runs,
         90,
     )
