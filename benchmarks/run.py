@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SUITE_OPTIONS = ("-n", "auto", "--dist", "loadfile")  # as ./scripts/test runs the suite
 STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
 
 
@@ -69,9 +70,7 @@ def main() -> None:
         )
     bench(
         "test suite",
-        # as ./scripts/test runs it: on every core, a test file per worker
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto"]
-        + ["--dist", "loadfile"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUITE_OPTIONS],
         args.suite_runs,
         90,
     )
