@@ -239,12 +239,18 @@ class Controllers(PlatformComponent):
                     opts=self._child(depends_on=[queue_policy]),
                 )
             )
+        # An existing VPC's node subnets are someone else's: named by id, not by a tag.
+        existing_node_subnets = (
+            network.settings.node_subnet_ids if network.settings.existing else ()
+        )
         identity = self._pod_identity_role(
             "karpenter",
             karpenter.SERVICE_ACCOUNT,
             pulumi.Output.all(node_role.arn, queue.arn).apply(
                 lambda v: to_json(
-                    iam.karpenter_controller_policy(stack.aws, cluster_name, v[0], v[1])
+                    iam.karpenter_controller_policy(
+                        stack.aws, cluster_name, v[0], v[1], existing_node_subnets
+                    )
                 )
             ),
         )
@@ -258,8 +264,6 @@ class Controllers(PlatformComponent):
             value=cluster_name,
             opts=self._child(),
         )
-        # Helm installs a chart's CRDs once and never upgrades them: the karpenter-crd chart
-        # owns them, so a chart upgrade upgrades them too (Karpenter's upgrade guide).
         # Helm installs a chart's CRDs once and never upgrades them: the karpenter-crd chart
         # owns them, so a chart upgrade upgrades them too (Karpenter's upgrade guide).
         crds = self._karpenter_chart("karpenter-crd")
@@ -284,8 +288,7 @@ class Controllers(PlatformComponent):
                 node_role.name,
                 self.settings.karpenter_ami_alias,
                 stack.tags,
-                # An existing VPC's node subnets are someone else's: named by id, not by a tag.
-                subnet_ids=network.settings.node_subnet_ids if network.settings.existing else (),
+                subnet_ids=existing_node_subnets,
             ),
             opts=self._k8s(release),
         )

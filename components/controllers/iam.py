@@ -5,6 +5,7 @@ queue's policy."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from components.base.context import AwsContext
@@ -22,13 +23,23 @@ def load_balancer_controller_policy(ctx: AwsContext) -> Document:
     )
 
 
+LAUNCH_STATEMENT = "AllowScopedEC2InstanceAccessActions"  # upstream's RunInstances/CreateFleet
+
+
 def karpenter_controller_policy(
-    ctx: AwsContext, cluster_name: str, node_role_arn: str, queue_arn: str
+    ctx: AwsContext,
+    cluster_name: str,
+    node_role_arn: str,
+    queue_arn: str,
+    shared_subnet_ids: Sequence[str] = (),
 ) -> Document:
     """Karpenter's upstream controller policy (kept as data: controllers/data/) for this cluster,
     with one tightening: EC2 ARNs name this account instead of any (`:*:`), so a launch, tag or
     terminate can only touch this account's instances, subnets, security groups and templates.
-    Images and snapshots keep an empty account field: public AMIs belong to no account here."""
+    Images and snapshots keep an empty account field: public AMIs belong to no account here.
+    `shared_subnet_ids`: an existing VPC's node subnets, which may be another account's (shared
+    through AWS RAM: their ARNs name the owner), so launches into them are allowed by id in any
+    account."""
     text = KARPENTER_CONTROLLER_POLICY.read_text()
     for placeholder, value in {
         "${AWS::Partition}": ctx.partition,
@@ -41,7 +52,14 @@ def karpenter_controller_policy(
         text = text.replace(placeholder, value)
     ec2_any_account = f":ec2:{ctx.region}:*:"
     text = text.replace(ec2_any_account, f":ec2:{ctx.region}:{ctx.account_id}:")
-    return document(*json.loads(text)["Statement"])
+    statements = json.loads(text)["Statement"]
+    for statement in statements:
+        if statement["Sid"] == LAUNCH_STATEMENT:
+            statement["Resource"] += [
+                f"arn:{ctx.partition}:ec2:{ctx.region}:*:subnet/{subnet}"
+                for subnet in shared_subnet_ids
+            ]
+    return document(*statements)
 
 
 def caller_principal(arn: str) -> tuple[str, str]:

@@ -6,6 +6,8 @@ nodes in the subnets given, every problem named before any resource."""
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import json
 
 import pytest
 
@@ -325,6 +327,19 @@ def test_karpenter_finds_an_existing_vpc_s_node_subnets_by_id():
     assert node_class.inputs["spec"]["subnetSelectorTerms"] == [
         {"id": sid(f"node-{i}")} for i in range(3)
     ]
+    # ...and may launch into them: a subnet shared through RAM has the owner's account in its ARN.
+    launch = [
+        statement
+        for policy in found.of_type("aws:iam/rolePolicy:RolePolicy")
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+        if statement.get("Sid") == "AllowScopedEC2InstanceAccessActions"
+    ]
+    [resources] = [statement["Resource"] for statement in launch]
+    for i in range(3):
+        arn = f"arn:aws:ec2:eu-west-1:{NETWORK_ACCOUNT}:subnet/{sid(f'node-{i}')}"
+        assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources), arn
+    other = f"arn:aws:ec2:eu-west-1:{NETWORK_ACCOUNT}:subnet/subnet-0aaaaaaaaaaaaaaaa"
+    assert not any(fnmatch.fnmatchcase(other, pattern) for pattern in resources)
 
 
 def test_the_cluster_and_nodes_go_into_the_subnets_given(run):
