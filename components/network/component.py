@@ -92,7 +92,9 @@ class Network(PlatformComponent):
         tags and tags for the resources within the shared VPC are not shared with the
         participants", VPC user guide, vpc-sharing; "tag the subnets in the participant account
         where the cluster is launched", EKS user guide, cni-subnet-selection): the load balancer
-        tags the controllers read are written here, in this account, on the subnets it uses."""
+        tags the controllers read are written here, in this account, on the subnets it uses.
+        Kept on destroy: another cluster of this account on the same subnets reads the same
+        tags (they name no cluster), and CreateTags would have taken over a tag it wrote."""
         private, public = LOAD_BALANCER_TAGS["private"], LOAD_BALANCER_TAGS["public"]
         for subnet_ids, tags in (
             (settings.node_subnet_ids, private),
@@ -105,7 +107,7 @@ class Network(PlatformComponent):
                         resource_id=subnet_id,
                         key=key,
                         value=value,
-                        opts=self._child(),
+                        opts=self._child(retain_on_delete=True),
                     )
 
     def _create(self, settings: NetworkSettings, zones: Sequence[str]) -> None:

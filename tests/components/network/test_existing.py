@@ -294,6 +294,8 @@ def test_in_a_shared_vpc_the_stack_tags_the_subnets_in_its_own_account(run):
     internal = {(sid(f"node-{i}"), "kubernetes.io/role/internal-elb", "1") for i in range(3)}
     public = {(sid(f"public-{i}"), "kubernetes.io/role/elb", "1") for i in range(3)}
     assert tags == internal | public
+    # Kept on destroy: another cluster of this account on the same subnets reads them too.
+    assert all(t.retain_on_delete for t in run.of_type(TAG))
 
 
 def test_untagged_shared_subnets_pass_since_the_stack_tags_them():
