@@ -165,6 +165,12 @@ def environment_problems(
                 f"take its deployer role; set its deployment branches to '{DEPLOY_BRANCH}' only "
                 "(docs/ci.md, step 6)"
             )
+        elif policy.get("protected_branches"):
+            problems.append(
+                f"environment {stack} lets every protected branch deploy, not only "
+                f"{DEPLOY_BRANCH}: choose selected branches and name {DEPLOY_BRANCH} alone "
+                "(docs/ci.md, step 6)"
+            )
         elif policy.get("custom_branch_policies"):
             others = sorted(
                 f"{p.get('type', 'branch')} {p.get('name')}"

@@ -116,6 +116,8 @@ def test_each_environment_is_for_main_only_and_a_reviewed_one_requires_a_reviewe
         "environment us does not exist: create it with the deployment branch rule 'main only' and "
         "required reviewers before the first deploy (docs/ci.md, step 6); GitHub would create it "
         "unprotected",
+        "environment lab lets every protected branch deploy, not only main: choose selected "
+        "branches and name main alone (docs/ci.md, step 6)",
         "environment feature lets branch feature/*, tag v* deploy besides main: remove them "
         "(docs/ci.md, step 6)",
     ]
