@@ -375,10 +375,17 @@ def test_each_alarm_is_made_after_the_function_ran_once_and_is_scheduled(pods):
     assert json.loads(run.inputs["input"]) == {}
     target = named(pods, "aws:cloudwatch/eventTarget:EventTarget", "monitoring-pod-addresses")
     permission = pods.one("aws:lambda/permission:Permission")
-    for alarm in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
-        if alarm.name.startswith("monitoring-pod-addresses-"):
-            assert all(pods.waits_for(alarm, r) for r in (run, target, permission))
-            assert pods.waits_for(run, function)
+    alarms = [
+        alarm
+        for alarm in pods.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if alarm.inputs.get("metricName") == "AvailableIpAddressCount"
+    ]
+    assert sorted(a.name for a in alarms) == [
+        f"monitoring-{tier}-addresses-eu-west-1{az}" for tier in ("node", "pod") for az in "abc"
+    ]
+    for alarm in alarms:
+        assert all(pods.waits_for(alarm, r) for r in (run, target, permission)), alarm.name
+    assert pods.waits_for(run, function)
 
 
 def test_the_function_logs_to_its_encrypted_group_and_publishes_in_one_namespace(pods):
