@@ -73,7 +73,17 @@ def own_vpc_range(stack: str) -> str | None:
     if len(ids) > 1:
         text = f"this account holds {len(ids)} VPCs tagged project={PROJECT}, stack={stack}"
         raise SettingsError([problem_text("network.ipamPoolId", None, f"{text}: {ids}")])
-    return aws.ec2.get_vpc(id=ids[0]).cidr_block if ids else None
+    if not ids:
+        return None
+    found = aws.ec2.get_vpc(id=ids[0]).cidr_block
+    # Said in every preview: a VPC of another project's stack of the same name, or one a
+    # `pulumi stack rm --force` left behind, carries the same tags.
+    pulumi.log.warn(
+        f"network.ipamPoolId: no deployment record; planning in {found}, the range of {ids[0]}, "
+        f"the VPC tagged project={PROJECT}, stack={stack} in this account (the VPC an earlier "
+        "update of this stack created): if it is not this stack's, delete or retag it first"
+    )
+    return found
 
 
 def with_pool_range(

@@ -198,6 +198,10 @@ def test_a_failed_first_update_s_vpc_keeps_its_range_and_the_pool_is_not_asked(m
     assert ("aws:ec2/getVpcs:getVpcs", {"tags": {"project": "eks-platform", "stack": "dev"}}) in (
         again.invokes
     )
+    # The preview names the VPC whose range it took (another project's stack of the same name,
+    # or a VPC a forced `stack rm` left, carries the same tags).
+    [said] = [w for w in again.warnings if w.startswith("network.ipamPoolId: no deployment")]
+    assert f"planning in 10.131.0.0/16, the range of {held}" in said
 
 
 def test_two_vpcs_of_the_stack_are_refused(monkeypatch):
