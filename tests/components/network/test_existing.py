@@ -6,8 +6,6 @@ nodes in the subnets given, every problem named before any resource."""
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import json
 
 import pytest
 
@@ -31,7 +29,7 @@ from preflight.offline.landing_zone import (
     shared_subnet_id,
 )
 from preflight.offline.mocked_aws import MockedCloud
-from tests.programs import RUNNER, program
+from tests.programs import program
 
 REGION = "eu-west-1"
 VPC = _ids(REGION)["vpc"]
@@ -315,33 +313,6 @@ def test_subnets_of_this_account_must_carry_the_tags_and_are_never_tagged_by_the
     owned = {k: dataclasses.replace(v, owner="111122223333") for k, v in untagged.items()}
     [message] = judge(settings, dataclasses.replace(mine, subnets=owned), ()).problems
     assert 'nodeSubnetIds = ["n2"]: must be tagged kubernetes.io/role/internal-elb=1' in message
-
-
-def test_karpenter_finds_an_existing_vpc_s_node_subnets_by_id():
-    # nodeclasses.md (aws/karpenter-provider-aws 1d927085, read 2026-12-06): Karpenter
-    # "discovers subnets through the EC2NodeClass using ids or tags".
-    found = program("dev", {**existing(), "controllers": {"enabled": True}, "cluster": RUNNER})
-    [node_class] = [
-        r
-        for r in found.registrations
-        if r.type.startswith("kubernetes:") and r.inputs.get("kind") == "EC2NodeClass"
-    ]
-    assert node_class.inputs["spec"]["subnetSelectorTerms"] == [
-        {"id": sid(f"node-{i}")} for i in range(3)
-    ]
-    # ...and may launch into them: a subnet shared through RAM has the owner's account in its ARN.
-    launch = [
-        statement
-        for policy in found.of_type("aws:iam/rolePolicy:RolePolicy")
-        for statement in json.loads(policy.inputs["policy"])["Statement"]
-        if statement.get("Sid") == "AllowScopedEC2InstanceAccessActions"
-    ]
-    [resources] = [statement["Resource"] for statement in launch]
-    for i in range(3):
-        arn = f"arn:aws:ec2:eu-west-1:{NETWORK_ACCOUNT}:subnet/{sid(f'node-{i}')}"
-        assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources), arn
-    other = f"arn:aws:ec2:eu-west-1:{NETWORK_ACCOUNT}:subnet/subnet-0aaaaaaaaaaaaaaaa"
-    assert not any(fnmatch.fnmatchcase(other, pattern) for pattern in resources)
 
 
 def test_the_cluster_and_nodes_go_into_the_subnets_given(run):
