@@ -340,27 +340,21 @@ class Network(PlatformComponent):
             tags=self._tags(f"{cluster}-endpoints"),
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            self.child_name("endpoints-https"),
-            security_group_id=sg.id,
-            description="HTTPS from the VPC",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=settings.vpc_cidr,
-            tags=self._tags(f"{cluster}-endpoints-https"),
-            opts=self._child(),
-        )
+        sources = [("endpoints-https", "HTTPS from the VPC", settings.vpc_cidr)]
         if settings.pod_cidr:  # pods in the pod range reach the endpoints too
+            sources.append(
+                ("endpoints-https-pods", "HTTPS from the pods' range", settings.pod_cidr)
+            )
+        for name, description, cidr in sources:
             aws.vpc.SecurityGroupIngressRule(
-                self.child_name("endpoints-https-pods"),
+                self.child_name(name),
                 security_group_id=sg.id,
-                description="HTTPS from the pods' range",
+                description=description,
                 ip_protocol="tcp",
                 from_port=443,
                 to_port=443,
-                cidr_ipv4=settings.pod_cidr,
-                tags=self._tags(f"{cluster}-endpoints-https-pods"),
+                cidr_ipv4=cidr,
+                tags=self._tags(f"{cluster}-{name}"),
                 opts=self._child(),
             )
         for service in settings.interface_endpoint_services:

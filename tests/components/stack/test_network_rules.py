@@ -8,25 +8,16 @@ cannot be disassociated (DisassociateVpcCidrBlock, botocore's ec2 model)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import pytest
 
 from components.stack.record import Deployment
 from components.stack.rules import pod_range_notes, refusals
 from components.stack.settings import DISRUPTIVE_CHANGES, load_settings
+from tests.components.stack.test_rules import BASE, TODAY
 from tests.preflight.network_modes import EXISTING_VPC
 from tests.programs import program
 
-TODAY = dt.date(2026, 12, 6)
-BASE = Deployment(
-    availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
-    vpc_cidr="10.10.0.0/16",
-    subnet_prefixes={"private": 19, "public": 24, "intra": 28},
-    kubernetes_version="1.35",
-    compute_mode="managed",
-    cluster_name="eks-platform-dev",
-)
 EXISTING = dataclasses.replace(
     BASE, network_mode="existing", vpc_id="vpc-0123456789abcdef0", vpc_cidr="", subnet_prefixes={}
 )
